@@ -1,0 +1,405 @@
+//! Command-line interface: clap definitions and dispatch.
+//!
+//! Each command returns an [`Exit`]; `main` maps it to the process exit
+//! code. Errors carry their context and are printed once, here.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::detect::{examples, Detector};
+use crate::report::{self, Format};
+use crate::rules::{self, Confidence, RuleSet};
+use crate::scan::{self, Input};
+use crate::source::{PathNamer, WalkOptions};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing found.
+    Clean = 0,
+    /// Findings reported (or rule examples failed).
+    Findings = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+    /// The scan could not complete (I/O on output, internal failure).
+    Incomplete = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyhound",
+    version,
+    about = "Find leaked cloud credentials (AWS, GCP, Azure, private keys, tokens) in files",
+    after_help = "Exit codes: 0 nothing found, 1 findings, 2 usage or configuration error, 3 scan could not complete."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files and directories (or `-` for stdin) for credentials.
+    Scan(ScanArgs),
+    /// List or check rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Print every rule in effect (builtins, `--rules` files, keyhound.toml).
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a rule file and run its examples and negative examples.
+    Check {
+        /// Rule file (TOML with `[[rule]]` tables).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RuleArgs {
+    /// Extra rule file; repeatable. A rule with a builtin's id replaces it.
+    #[arg(long = "rules", value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Configuration file (default: keyhound.toml in the scanned directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest confidence to report [default: medium, or keyhound.toml's].
+    #[arg(long, value_enum)]
+    confidence: Option<Confidence>,
+    /// Print secrets in the clear (they are redacted by default).
+    #[arg(long)]
+    show_secrets: bool,
+    /// Do not read .gitignore/.ignore files.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Scan hidden files and directories.
+    #[arg(long)]
+    hidden: bool,
+    /// Leave out paths matching this gitignore-style glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Scan files that contain NUL bytes.
+    #[arg(long)]
+    binary: bool,
+    /// Do not follow symbolic links.
+    #[arg(long)]
+    no_follow: bool,
+    /// Skip files larger than this many bytes (suffixes K, M, G allowed).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Worker threads (default: one per CPU).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let mult = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("unknown size suffix in {s:?} (use K, M or G)")),
+            };
+            (&s[..i], mult)
+        }
+        _ => (s, 1),
+    };
+    digits
+        .parse::<u64>()
+        .map_err(|e| format!("invalid size {s:?}: {e}"))?
+        .checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large"))
+}
+
+/// Parses arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => Exit::Usage.into(),
+            };
+        }
+    };
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(Failure(exit, err)) => {
+            eprintln!("keyhound: error: {err:#}");
+            exit.into()
+        }
+    }
+}
+
+/// An error and the exit code it maps to.
+struct Failure(Exit, anyhow::Error);
+
+fn usage(err: impl Into<anyhow::Error>) -> Failure {
+    Failure(Exit::Usage, err.into())
+}
+
+fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
+    Failure(Exit::Incomplete, err.into())
+}
+
+fn run(cli: Cli) -> Result<Exit, Failure> {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules(RulesCommand::List { rules, json }) => {
+            let config = load_config(&rules, Path::new("."))?;
+            let set = rule_set(&rules, &config)?;
+            list_rules(&set, json).map_err(incomplete)?;
+            Ok(Exit::Clean)
+        }
+        Command::Rules(RulesCommand::Check { file }) => check_rules(&file),
+    }
+}
+
+fn load_config(args: &RuleArgs, root: &Path) -> Result<Config, Failure> {
+    match &args.config {
+        Some(path) => Config::load(path).map_err(usage),
+        None => Config::discover(root).map_err(usage),
+    }
+}
+
+/// Builtins, then `keyhound.toml`'s rules, then `--rules` files (last wins).
+fn rule_set(args: &RuleArgs, config: &Config) -> Result<RuleSet, Failure> {
+    let mut set = rules::builtin().map_err(incomplete)?;
+    config.apply(&mut set).map_err(usage)?;
+    for file in &args.rules {
+        set.extend(rules::load_file(file).map_err(usage)?)
+            .map_err(usage)?;
+    }
+    set.validate_references().map_err(usage)?;
+    Ok(set)
+}
+
+fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        return Err(usage(anyhow::anyhow!(
+            "`-` (stdin) cannot be combined with other paths"
+        )));
+    }
+    let namer = PathNamer::for_roots(&args.paths);
+    let config_root = if stdin { Path::new(".") } else { namer.base() };
+    let config = load_config(&args.rules, config_root)?;
+    let set = rule_set(&args.rules, &config)?;
+    let detector = Detector::new(&set).map_err(usage)?;
+
+    let walk = WalkOptions {
+        no_ignore: args.no_ignore,
+        hidden: args.hidden,
+        exclude: args
+            .exclude
+            .iter()
+            .chain(&config.exclude)
+            .cloned()
+            .collect(),
+        max_file_size: args.max_file_size,
+        binary: args.binary,
+        follow_links: !args.no_follow,
+        threads: args.threads,
+    };
+    let input = if stdin {
+        Input::Stdin
+    } else {
+        Input::Paths(args.paths.clone())
+    };
+    let confidence = args
+        .confidence
+        .or(config.confidence)
+        .unwrap_or(Confidence::Medium);
+    let outcome = scan::run(&detector, &input, &walk, &namer, confidence).map_err(usage)?;
+
+    let root = (!stdin).then(|| std::fs::canonicalize(namer.base()).unwrap_or_default());
+    let report = report::Report {
+        findings: &outcome.findings,
+        stats: &outcome.stats,
+        rules: &set,
+        root,
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let options = report::Options {
+        show_secrets: args.show_secrets,
+        color: match args.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+    };
+    write_report(args.format, &report, &options, args.output.as_deref())?;
+    if args.format != Format::Text {
+        warn_skips(&outcome.stats);
+    }
+    let reported = outcome
+        .findings
+        .iter()
+        .any(|f| f.suppression.is_none());
+    Ok(if reported { Exit::Findings } else { Exit::Clean })
+}
+
+fn write_report(
+    format: Format,
+    report: &report::Report<'_>,
+    options: &report::Options,
+    output: Option<&Path>,
+) -> Result<(), Failure> {
+    let result = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| incomplete(anyhow::anyhow!("cannot create {}: {e}", path.display())))?;
+            let mut out = std::io::BufWriter::new(file);
+            report::write(format, report, options, &mut out).and_then(|()| out.flush())
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            report::write(format, report, options, &mut out).and_then(|()| out.flush())
+        }
+    };
+    match result {
+        // A closed pipe (`keyhound scan | head`) is the reader's choice.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| incomplete(anyhow::anyhow!("cannot write report: {e}"))),
+    }
+}
+
+/// Machine formats carry skips inside the report; say on stderr too, so a
+/// CI log shows that the scan was partial.
+fn warn_skips(stats: &crate::stats::Stats) {
+    let warnings: Vec<_> = stats
+        .skipped
+        .iter()
+        .filter(|s| s.reason.is_warning())
+        .collect();
+    if warnings.is_empty() {
+        return;
+    }
+    let mut by_reason = std::collections::BTreeMap::new();
+    for s in &warnings {
+        *by_reason.entry(s.reason.as_str()).or_insert(0usize) += 1;
+    }
+    let detail: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    eprintln!(
+        "keyhound: warning: skipped {} file(s): {}",
+        warnings.len(),
+        detail.join(", ")
+    );
+}
+
+fn list_rules(set: &RuleSet, json: bool) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, set.rules())?;
+        return writeln!(out);
+    }
+    writeln!(
+        out,
+        "{:<40} {:<10} {:<9} {:<10} NAME",
+        "ID", "PROVIDER", "SEVERITY", "CONFIDENCE"
+    )?;
+    for r in set.rules() {
+        writeln!(
+            out,
+            "{:<40} {:<10} {:<9} {:<10} {}",
+            r.id, r.provider, r.severity, r.confidence, r.name
+        )?;
+    }
+    writeln!(out, "{} rules", set.len())
+}
+
+fn check_rules(file: &Path) -> Result<Exit, Failure> {
+    let added = rules::load_file(file).map_err(usage)?;
+    let ids: Vec<String> = added.iter().map(|r| r.id.clone()).collect();
+    // Checked together with the builtins, so pairs and supersedes may name
+    // builtin rules and examples see the same competition as in a scan.
+    let mut set = rules::builtin().map_err(incomplete)?;
+    set.extend(added).map_err(usage)?;
+    set.validate_references().map_err(usage)?;
+    let detector = Detector::new(&set).map_err(usage)?;
+    let failures = examples::check(&detector, |id| ids.iter().any(|i| i == id));
+    let examples_run: usize = ids
+        .iter()
+        .filter_map(|id| set.get(id))
+        .map(|r| r.examples.len() + r.negative_examples.len())
+        .sum();
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    println!(
+        "{}: {} rule(s), {} example(s), {} failure(s)",
+        file.display(),
+        ids.len(),
+        examples_run,
+        failures.len()
+    );
+    Ok(if failures.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_suffixes() {
+        assert_eq!(parse_size("10"), Ok(10));
+        assert_eq!(parse_size("2K"), Ok(2048));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("").is_err());
+    }
+}

@@ -1,0 +1,122 @@
+//! `keyhound.toml`: per-repository settings, read from the scanned root or
+//! `--config`.
+//!
+//! ```toml
+//! exclude = ["corpus/**", "tests/fixtures/**"]   # gitignore-style globs
+//! disable = ["generic-password"]                 # rule ids to turn off
+//! confidence = "medium"                          # default --confidence
+//! stopwords = ["internal-test-value"]            # placeholders for every rule
+//!
+//! [[rule]]                                       # extra or overriding rules
+//! id = "acme-token"
+//! ...
+//! ```
+//!
+//! Unknown keys are errors: a typo must not silently turn a setting off.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::rules::{finish_rules, toml_error, Compile, Confidence, Rule, RuleError, RuleSet};
+
+/// The file name looked for at the scanned root.
+pub const FILE_NAME: &str = "keyhound.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    disable: Vec<String>,
+    confidence: Option<Confidence>,
+    #[serde(default)]
+    stopwords: Vec<String>,
+    #[serde(default)]
+    rule: Vec<toml::Spanned<Rule>>,
+}
+
+/// A parsed `keyhound.toml`.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// Where it was read from (`None`: no file, defaults).
+    pub path: Option<PathBuf>,
+    pub exclude: Vec<String>,
+    pub disable: Vec<String>,
+    pub confidence: Option<Confidence>,
+    pub stopwords: Vec<String>,
+    pub rules: Vec<Rule>,
+}
+
+impl Config {
+    /// Reads `path`. A missing file is an error here; use [`Config::discover`]
+    /// for the optional file at a scanned root.
+    pub fn load(path: &Path) -> Result<Config, RuleError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RuleError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, RuleError> {
+        let origin = path.display().to_string();
+        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(text, &origin, &e))?;
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            exclude: raw.exclude,
+            disable: raw.disable,
+            confidence: raw.confidence,
+            stopwords: raw.stopwords,
+            rules: finish_rules(text, &origin, raw.rule, Compile::Now)?,
+        })
+    }
+
+    /// The `keyhound.toml` in `root` if there is one.
+    pub fn discover(root: &Path) -> Result<Config, RuleError> {
+        let path = root.join(FILE_NAME);
+        if root.is_dir() && path.is_file() {
+            Config::load(&path)
+        } else {
+            Ok(Config::default())
+        }
+    }
+
+    /// Applies this config's rule changes to `set`: added or overriding
+    /// rules, disabled rules, shared stopwords.
+    pub fn apply(&self, set: &mut RuleSet) -> Result<(), RuleError> {
+        set.extend(self.rules.clone())?;
+        set.disable(&self.disable)?;
+        if !self.stopwords.is_empty() {
+            set.add_stopwords(&self.stopwords);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_with_line() {
+        let err = Config::parse("exclude = []\nexlcude = [\"x\"]\n", Path::new("k.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("k.toml:2:"), "{err}");
+        assert!(err.contains("exlcude"), "{err}");
+    }
+
+    #[test]
+    fn settings_are_read() {
+        let c = Config::parse(
+            "exclude = [\"corpus/**\"]\nconfidence = \"low\"\ndisable = [\"a\"]\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.exclude, vec!["corpus/**"]);
+        assert_eq!(c.confidence, Some(Confidence::Low));
+        assert_eq!(c.disable, vec!["a"]);
+    }
+}

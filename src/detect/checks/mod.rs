@@ -1,0 +1,93 @@
+//! Structural checks: what a regex cannot know about a candidate secret.
+//!
+//! A rule names at most one check (`check = "github-crc32"`). The detector
+//! runs it after the regex, entropy and placeholder filters, with the match
+//! in its blob. A check either rejects the candidate (bad checksum, not a
+//! key at all) or accepts it, possibly adding facts (`aws_account_id`,
+//! `expires_at`, `client_email`) and lowering severity or confidence (an
+//! expired SAS token is still reported, at low severity).
+//!
+//! Checks are pure functions of bytes: no I/O, no clock other than
+//! [`CheckInput::now`], so tests can pin time.
+
+use std::ops::Range;
+
+use crate::rules::{Confidence, Severity};
+
+/// A candidate match handed to a check.
+pub struct CheckInput<'a> {
+    /// The whole blob the match was found in.
+    pub blob: &'a [u8],
+    /// The regex match, as a range of `blob`.
+    pub whole: Range<usize>,
+    /// The `secret` capture, as a range of `blob`.
+    pub secret: Range<usize>,
+    /// Other named captures that took part in the match.
+    pub groups: &'a [(&'a str, Range<usize>)],
+    /// Current time, seconds since the Unix epoch (for expiry checks).
+    pub now: i64,
+}
+
+impl<'a> CheckInput<'a> {
+    pub fn secret_bytes(&self) -> &'a [u8] {
+        &self.blob[self.secret.clone()]
+    }
+
+    pub fn whole_bytes(&self) -> &'a [u8] {
+        &self.blob[self.whole.clone()]
+    }
+
+    /// The bytes of a named capture, if it took part in the match.
+    pub fn group(&self, name: &str) -> Option<&'a [u8]> {
+        self.groups
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| &self.blob[r.clone()])
+    }
+
+    /// Up to `radius` bytes of the blob either side of the match, for
+    /// checks that read surrounding structure (a service-account JSON
+    /// object's `client_email`).
+    pub fn around(&self, radius: usize) -> &'a [u8] {
+        let start = self.whole.start.saturating_sub(radius);
+        let end = (self.whole.end + radius).min(self.blob.len());
+        &self.blob[start..end]
+    }
+}
+
+/// What an accepting check adds to the finding.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Outcome {
+    /// Extra facts shown in reports (`aws_account_id`, `expired`, …).
+    pub facts: Vec<(&'static str, String)>,
+    /// Replaces the rule's severity (e.g. `Low` for an expired token).
+    pub severity: Option<Severity>,
+    /// Replaces the rule's confidence (e.g. `Low` for a failed optional
+    /// checksum).
+    pub confidence: Option<Confidence>,
+}
+
+impl Outcome {
+    pub fn fact(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.facts.push((key, value.into()));
+        self
+    }
+}
+
+/// Why a check rejected a candidate (for `--explain`-style debugging and
+/// tests; never shown with the secret in it).
+pub type Rejection = String;
+
+pub type CheckFn = fn(&CheckInput<'_>) -> Result<Outcome, Rejection>;
+
+/// Finds a check by the name rules use.
+pub fn lookup(name: &str) -> Option<CheckFn> {
+    REGISTRY.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// Every check name rules may use, for `keyhound rules list` and docs.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().map(|(n, _)| *n)
+}
+
+const REGISTRY: &[(&str, CheckFn)] = &[];

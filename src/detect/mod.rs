@@ -1,0 +1,407 @@
+//! The detector: bytes in, matches out.
+//!
+//! 1. **Prefilter.** One Aho-Corasick automaton over every keyword of every
+//!    rule (ASCII case-insensitive) finds where any rule could match.
+//! 2. **Windows.** Each hit becomes a window of the owning rules' `max_span`
+//!    either side; overlapping windows of one rule merge, so a file with a
+//!    thousand hits runs each regex over each region once. The regex sees
+//!    the window as a span of the whole blob, so `^`, `$` and `\b` at a
+//!    window's edge look at the real neighbouring bytes.
+//! 3. **Regex**, compiled the first time its rule fires: a scan that finds
+//!    no keyword compiles nothing.
+//! 4. **Confirm:** known-public values, entropy, placeholders, stopwords,
+//!    then the rule's structural check ([`checks`]).
+//! 5. **Relate:** pairing (a rule that needs a partner nearby) and
+//!    superseding (a specific rule replaces a generic one on the same bytes).
+//!
+//! The detector knows nothing of files, git or reports.
+
+pub mod checks;
+pub mod examples;
+mod filters;
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::Input;
+
+use crate::rules::{Confidence, Rule, RuleSet, Severity};
+
+use checks::{CheckFn, CheckInput};
+
+/// Bytes added to each side of a window beyond the rule's `max_span`.
+const WINDOW_SLACK: usize = 16;
+
+/// A confirmed candidate secret in a blob.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// Index of the rule in the detector's rule list ([`Detector::rule`]).
+    pub rule: usize,
+    /// The whole regex match.
+    pub whole: Range<usize>,
+    /// The `secret` capture.
+    pub secret: Range<usize>,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// Facts from the structural check, and pairing.
+    pub facts: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error("rule {rule} ({origin}): unknown check `{check}`; known checks: {known}")]
+    UnknownCheck {
+        rule: String,
+        origin: String,
+        check: String,
+        known: String,
+    },
+    #[error("cannot build the keyword prefilter: {0}")]
+    Prefilter(String),
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RuleError),
+}
+
+/// A rule ready to scan with.
+struct Compiled {
+    rule: Rule,
+    /// Compiled on first use; `None` if the pattern does not compile (only
+    /// possible for builtins, which `cargo test` compiles).
+    regex: OnceLock<Option<Regex>>,
+    check: Option<CheckFn>,
+    /// `(partner rule index, within, required)`.
+    pair: Option<(usize, usize, bool)>,
+    /// Rules this one replaces on overlapping secrets.
+    supersedes: Vec<usize>,
+    /// Lowercased stopwords.
+    stopwords: Vec<Vec<u8>>,
+    allow: HashSet<Vec<u8>>,
+}
+
+impl Compiled {
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| match crate::rules::regex::compile(&self.rule.regex) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    eprintln!(
+                        "keyhound: warning: rule {} ({}) disabled: {e}",
+                        self.rule.id, self.rule.origin
+                    );
+                    None
+                }
+            })
+            .as_ref()
+    }
+}
+
+/// Built once per run from a [`RuleSet`]; shared by every scanning thread.
+pub struct Detector {
+    rules: Vec<Compiled>,
+    prefilter: AhoCorasick,
+    /// Aho-Corasick pattern id → rules owning that keyword.
+    owners: Vec<Vec<usize>>,
+    now: i64,
+}
+
+/// A regex match that passed the per-match filters, before pairing.
+struct Candidate {
+    m: Match,
+    /// The regex's `context` group took part: the match stands on its own
+    /// context words even if the rule wants a partner.
+    has_context: bool,
+}
+
+impl Detector {
+    /// Builds the prefilter and resolves checks and cross-rule references.
+    pub fn new(set: &RuleSet) -> Result<Detector, DetectError> {
+        set.validate_references()?;
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let mut rules = Vec::with_capacity(set.len());
+        for (i, rule) in set.rules().iter().enumerate() {
+            for kw in &rule.keywords {
+                let key = kw.to_ascii_lowercase().into_bytes();
+                let id = *index.entry(key.clone()).or_insert_with(|| {
+                    keywords.push(key);
+                    owners.push(Vec::new());
+                    owners.len() - 1
+                });
+                if !owners[id].contains(&i) {
+                    owners[id].push(i);
+                }
+            }
+            let check = match &rule.check {
+                None => None,
+                Some(name) => Some(checks::lookup(name).ok_or_else(|| {
+                    DetectError::UnknownCheck {
+                        rule: rule.id.clone(),
+                        origin: rule.origin.clone(),
+                        check: name.clone(),
+                        known: checks::names().collect::<Vec<_>>().join(", "),
+                    }
+                })?),
+            };
+            let lookup = |id: &str| set.index_of(id).unwrap_or(usize::MAX);
+            rules.push(Compiled {
+                pair: rule
+                    .pair
+                    .as_ref()
+                    .map(|p| (lookup(&p.rule), p.within, p.required)),
+                supersedes: rule.supersedes.iter().map(|s| lookup(s)).collect(),
+                stopwords: rule
+                    .stopwords
+                    .iter()
+                    .map(|s| s.to_ascii_lowercase().into_bytes())
+                    .collect(),
+                allow: rule
+                    .allow_secrets
+                    .iter()
+                    .map(|s| s.as_bytes().to_vec())
+                    .collect(),
+                check,
+                regex: OnceLock::new(),
+                rule: rule.clone(),
+            });
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .map_err(|e| DetectError::Prefilter(e.to_string()))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Ok(Detector {
+            rules,
+            prefilter,
+            owners,
+            now,
+        })
+    }
+
+    /// Pins "now" (seconds since the epoch) for expiry checks; for tests.
+    pub fn with_now(mut self, now: i64) -> Detector {
+        self.now = now;
+        self
+    }
+
+    /// The rule behind a [`Match::rule`] index.
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index].rule
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Compiles every rule's regex now, returning the errors (for
+    /// `rules check` and tests; scanning compiles lazily).
+    pub fn compile_all(&self) -> Vec<(String, String)> {
+        self.rules
+            .iter()
+            .filter_map(|c| {
+                crate::rules::regex::compile(&c.rule.regex)
+                    .err()
+                    .map(|e| (c.rule.id.clone(), e))
+            })
+            .collect()
+    }
+
+    /// Finds every confirmed secret in `blob`, ordered by position.
+    pub fn detect(&self, blob: &[u8]) -> Vec<Match> {
+        let windows = self.windows(blob);
+        if windows.is_empty() {
+            return Vec::new();
+        }
+        let mut candidates = Vec::new();
+        for (rule, span) in windows {
+            self.run_rule(rule, blob, span, &mut candidates);
+        }
+        self.relate(candidates)
+    }
+
+    /// Keyword hits → merged `(rule, window)` pairs, sorted by rule and start.
+    fn windows(&self, blob: &[u8]) -> Vec<(usize, Range<usize>)> {
+        let mut raw: Vec<(usize, usize, usize)> = Vec::new();
+        for hit in self.prefilter.find_overlapping_iter(blob) {
+            for &rule in &self.owners[hit.pattern().as_usize()] {
+                // A little slack past max_span, so that a match reaching
+                // exactly max_span still has its boundary byte in the window.
+                let span = self.rules[rule].rule.max_span + WINDOW_SLACK;
+                raw.push((
+                    rule,
+                    hit.start().saturating_sub(span),
+                    (hit.end() + span).min(blob.len()),
+                ));
+            }
+        }
+        raw.sort_unstable();
+        let mut merged: Vec<(usize, Range<usize>)> = Vec::new();
+        for (rule, start, end) in raw {
+            match merged.last_mut() {
+                Some((r, w)) if *r == rule && start <= w.end => w.end = w.end.max(end),
+                _ => merged.push((rule, start..end)),
+            }
+        }
+        merged
+    }
+
+    /// Runs one rule's regex over one window and filters each match.
+    fn run_rule(&self, index: usize, blob: &[u8], span: Range<usize>, out: &mut Vec<Candidate>) {
+        let compiled = &self.rules[index];
+        let Some(re) = compiled.regex() else { return };
+        let info = re.group_info();
+        let names: Vec<(usize, &str)> = info
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .enumerate()
+            .filter_map(|(i, n)| n.map(|n| (i, n)))
+            .collect();
+        let input = Input::new(blob).range(span);
+        for caps in re.captures_iter(input) {
+            let Some(whole) = caps.get_match().map(|m| m.range()) else {
+                continue;
+            };
+            let mut secret = None;
+            let mut groups: Vec<(&str, Range<usize>)> = Vec::new();
+            for &(i, name) in &names {
+                if let Some(g) = caps.get_group(i) {
+                    if name == "secret" {
+                        secret = Some(g.range());
+                    } else {
+                        groups.push((name, g.range()));
+                    }
+                }
+            }
+            let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            if let Some(m) = self.confirm(index, blob, whole, secret, &groups) {
+                let has_context = groups.iter().any(|(n, _)| *n == "context");
+                out.push(Candidate { m, has_context });
+            }
+        }
+    }
+
+    /// The per-match filters, cheapest first, then the structural check.
+    fn confirm(
+        &self,
+        index: usize,
+        blob: &[u8],
+        whole: Range<usize>,
+        secret: Range<usize>,
+        groups: &[(&str, Range<usize>)],
+    ) -> Option<Match> {
+        let c = &self.rules[index];
+        let value = &blob[secret.clone()];
+        if c.allow.contains(value) {
+            return None;
+        }
+        if filters::entropy(value) < c.rule.min_entropy {
+            return None;
+        }
+        if filters::has_stopword(value, &c.stopwords) {
+            return None;
+        }
+        if c.rule.placeholder_filter && filters::is_placeholder(value) {
+            return None;
+        }
+        let mut m = Match {
+            rule: index,
+            whole,
+            secret,
+            severity: c.rule.severity,
+            confidence: c.rule.confidence,
+            facts: Vec::new(),
+        };
+        if let Some(check) = c.check {
+            let input = CheckInput {
+                blob,
+                whole: m.whole.clone(),
+                secret: m.secret.clone(),
+                groups,
+                now: self.now,
+            };
+            let outcome = check(&input).ok()?;
+            m.facts = outcome.facts;
+            m.severity = outcome.severity.unwrap_or(m.severity);
+            m.confidence = outcome.confidence.unwrap_or(m.confidence);
+        }
+        Some(m)
+    }
+
+    /// Pairing and superseding over all candidates of one blob.
+    fn relate(&self, mut candidates: Vec<Candidate>) -> Vec<Match> {
+        // One match per rule and secret span (merged windows can overlap
+        // after a rule's regex reaches across a window edge).
+        candidates.sort_by_key(|c| (c.m.secret.start, c.m.rule, c.m.secret.end));
+        candidates.dedup_by(|a, b| a.m.rule == b.m.rule && a.m.secret == b.m.secret);
+
+        let mut keep = vec![true; candidates.len()];
+        for (i, cand) in candidates.iter().enumerate() {
+            let Some((partner, within, required)) = self.rules[cand.m.rule].pair else {
+                continue;
+            };
+            let near = candidates.iter().any(|other| {
+                other.m.rule == partner && distance(&other.m.whole, &cand.m.whole) <= within
+            });
+            if required && !near && !cand.has_context {
+                keep[i] = false;
+            }
+        }
+        for (i, cand) in candidates.iter().enumerate() {
+            let superseded = candidates.iter().enumerate().any(|(j, other)| {
+                i != j
+                    && keep[j]
+                    && self.rules[other.m.rule].supersedes.contains(&cand.m.rule)
+                    && overlaps(&other.m.secret, &cand.m.secret)
+            });
+            if superseded {
+                keep[i] = false;
+            }
+        }
+        let mut out: Vec<Match> = candidates
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(c, k)| k.then_some(c.m))
+            .collect();
+        // Record which partner was found, for reports and verification.
+        let partners: Vec<Option<&'static str>> = out
+            .iter()
+            .map(|m| {
+                let (partner, within, _) = self.rules[m.rule].pair?;
+                out.iter()
+                    .any(|o| o.rule == partner && distance(&o.whole, &m.whole) <= within)
+                    .then_some("true")
+            })
+            .collect();
+        for (m, p) in out.iter_mut().zip(partners) {
+            if let Some(v) = p {
+                m.facts.push(("paired", v.to_string()));
+            }
+        }
+        out
+    }
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Bytes between two spans (0 when they overlap or touch).
+fn distance(a: &Range<usize>, b: &Range<usize>) -> usize {
+    if overlaps(a, b) {
+        0
+    } else if a.end <= b.start {
+        b.start - a.end
+    } else {
+        a.start - b.end
+    }
+}
+
+#[cfg(test)]
+mod tests;

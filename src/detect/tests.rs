@@ -1,0 +1,199 @@
+use super::*;
+use crate::rules::{parse_rules, Compile};
+
+fn detector(toml: &str) -> Detector {
+    let mut set = RuleSet::default();
+    set.extend(parse_rules(toml, "test.toml", Compile::Now).unwrap())
+        .unwrap();
+    Detector::new(&set).unwrap()
+}
+
+const TOKEN_RULES: &str = r#"
+[[rule]]
+id = "tok-id"
+name = "Token id"
+provider = "t"
+description = "d"
+severity = "high"
+confidence = "high"
+keywords = ["TKID"]
+regex = '''(?-u:\b)(?P<secret>TKID[A-Z2-7]{16})(?-u:\b)'''
+max_span = 32
+pair = { rule = "tok-secret", within = 100 }
+
+[[rule]]
+id = "tok-secret"
+name = "Token secret"
+provider = "t"
+description = "d"
+severity = "high"
+confidence = "high"
+keywords = ["tok_secret", "TKID"]
+regex = '''(?:(?P<context>(?i)tok_secret)\s*=\s*)?(?:^|[^A-Za-z0-9+/])(?P<secret>[A-Za-z0-9+/]{24})(?:[^A-Za-z0-9+/=]|$)'''
+min_entropy = 3.5
+max_span = 120
+pair = { rule = "tok-id", within = 80, required = true }
+
+[[rule]]
+id = "generic-tok"
+name = "Generic"
+provider = "t"
+description = "d"
+severity = "low"
+confidence = "low"
+keywords = ["TKID"]
+regex = '''(?P<secret>TKID[A-Z0-9]{16})'''
+
+[[rule]]
+id = "specific-tok"
+name = "Specific"
+provider = "t"
+description = "d"
+severity = "high"
+confidence = "high"
+keywords = ["TKID"]
+regex = '''(?P<secret>TKIDQ[A-Z0-9]{15})'''
+supersedes = ["generic-tok"]
+"#;
+
+fn found(d: &Detector, blob: &[u8]) -> Vec<(String, String)> {
+    d.detect(blob)
+        .into_iter()
+        .map(|m| {
+            (
+                d.rule(m.rule).id.clone(),
+                String::from_utf8_lossy(&blob[m.secret]).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn nothing_without_keywords_and_nothing_compiled() {
+    let d = detector(TOKEN_RULES);
+    assert!(d.detect(b"plain text with no anchors at all").is_empty());
+    assert!(d.rules.iter().all(|c| c.regex.get().is_none()));
+}
+
+#[test]
+fn keyword_matching_is_ascii_case_insensitive_but_regex_decides() {
+    let d = detector(TOKEN_RULES);
+    // The keyword matches case-insensitively; the id regex is upper-case only.
+    assert!(found(&d, b"x = tkidabcdefghijklmnop").is_empty());
+    let hits = found(&d, b"id: TKIDQ7LMZ3RPWX4HNCYE\n");
+    assert!(hits.contains(&("tok-id".into(), "TKIDQ7LMZ3RPWX4HNCYE".into())));
+}
+
+#[test]
+fn paired_secret_needs_partner_or_context() {
+    let d = detector(TOKEN_RULES);
+    let secret = "Zm9vYmFyYmF6cXV4MTIzNDU2";
+    // Bare 24-char value next to an id: kept thanks to the pair.
+    let blob = format!("TKIDQ7LMZ3RPWX4HNCYE {secret}\n");
+    assert!(found(&d, blob.as_bytes()).contains(&("tok-secret".into(), secret.into())));
+    // The same value with neither an id nearby nor context words: dropped.
+    let far = format!("TKIDQ7LMZ3RPWX4HNCYE{}{secret}\n", " ".repeat(100));
+    assert!(!found(&d, far.as_bytes())
+        .iter()
+        .any(|(r, _)| r == "tok-secret"));
+    // With its context words it stands alone.
+    let ctx = format!("tok_secret = {secret}\n");
+    assert_eq!(found(&d, ctx.as_bytes()), vec![("tok-secret".into(), secret.into())]);
+}
+
+#[test]
+fn pairing_is_recorded_as_a_fact() {
+    let d = detector(TOKEN_RULES);
+    let blob = b"TKIDQ7LMZ3RPWX4HNCYE Zm9vYmFyYmF6cXV4MTIzNDU2\n";
+    let ms = d.detect(blob);
+    let id = ms.iter().find(|m| d.rule(m.rule).id == "tok-id").unwrap();
+    assert!(id.facts.contains(&("paired", "true".into())));
+}
+
+#[test]
+fn specific_rule_supersedes_generic_on_same_bytes() {
+    let d = detector(TOKEN_RULES);
+    let ids: Vec<String> = found(&d, b"TKIDQ7LMZ3RPWX4HNCYE")
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    assert!(ids.contains(&"specific-tok".to_string()));
+    assert!(!ids.contains(&"generic-tok".to_string()));
+    // Where the specific rule does not match, the generic one stays.
+    let ids: Vec<String> = found(&d, b"TKIDA7LMZ3RPWX4HNCYE")
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    assert!(ids.contains(&"generic-tok".to_string()));
+}
+
+#[test]
+fn window_edges_see_real_neighbours() {
+    // The keyword's window starts inside a long alphanumeric run. If the
+    // cut looked like a start of text, part of the run's tail would match
+    // as a 24-character token.
+    let d = detector(
+        r#"
+[[rule]]
+id = "edge"
+name = "Edge"
+provider = "t"
+description = "d"
+severity = "high"
+confidence = "high"
+keywords = ["zzkw"]
+regex = '''(?:^|[^A-Za-z0-9])(?P<secret>[A-Za-z0-9]{24})(?:[^A-Za-z0-9]|$)'''
+max_span = 50
+"#,
+    );
+    let run: String = (0..100)
+        .map(|i| (b"q7Wm2Xk9Lp4Rz8Nv3Tb6"[i % 20]) as char)
+        .collect();
+    let blob = format!("{run}{}zzkw", " ".repeat(26));
+    assert!(found(&d, blob.as_bytes()).is_empty());
+    // A real 24-character token in the same place is found.
+    let blob = format!("{} {}{}zzkw", &run[..70], &run[..24], " ".repeat(26));
+    assert_eq!(found(&d, blob.as_bytes()).len(), 1);
+}
+
+#[test]
+fn many_hits_in_one_blob_are_found_once_each() {
+    let d = detector(TOKEN_RULES);
+    let mut blob = String::new();
+    for i in 0..500 {
+        blob.push_str(&format!("k{i} = TKIDA2345ABCDEFG{:04}\n", i));
+    }
+    let generic = found(&d, blob.as_bytes())
+        .into_iter()
+        .filter(|(r, _)| r == "generic-tok")
+        .count();
+    assert_eq!(generic, 500);
+}
+
+#[test]
+fn entropy_and_placeholders_filter_candidates() {
+    let d = detector(TOKEN_RULES);
+    // Low entropy secret.
+    assert!(found(&d, b"tok_secret = aaaaaaaaaaaabbbbbbbbbbbb\n").is_empty());
+    // Placeholder shape.
+    assert!(found(&d, b"tok_secret = xxxxYmFyYmF6cXV4MTIzNDU2\n").is_empty());
+}
+
+#[test]
+fn invalid_utf8_is_scanned_as_bytes() {
+    let d = detector(TOKEN_RULES);
+    let mut blob = vec![0xff, 0xfe, b'\n'];
+    blob.extend_from_slice(b"TKIDQ7LMZ3RPWX4HNCYE");
+    blob.push(0x80);
+    assert!(!d.detect(&blob).is_empty());
+}
+
+#[test]
+fn unknown_check_is_an_error() {
+    let toml = TOKEN_RULES.replacen("max_span = 32", "max_span = 32\ncheck = \"no-such\"", 1);
+    let mut set = RuleSet::default();
+    set.extend(parse_rules(&toml, "t.toml", Compile::Now).unwrap())
+        .unwrap();
+    let err = Detector::new(&set).err().unwrap().to_string();
+    assert!(err.contains("unknown check `no-such`"), "{err}");
+}

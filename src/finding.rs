@@ -1,0 +1,205 @@
+//! What a scan reports: [`Finding`], where it was ([`Location`], [`Origin`]),
+//! and its [`fingerprint`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::{Confidence, Severity};
+
+/// Where the scanned bytes came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Origin {
+    /// A file on disk; `path` is relative to the scanned root when it is
+    /// under it, with `/` separators.
+    File { path: String },
+    /// Standard input (`keyhound scan -`).
+    Stdin,
+}
+
+impl Origin {
+    /// The path shown in reports.
+    pub fn display_path(&self) -> &str {
+        match self {
+            Origin::File { path } => path,
+            Origin::Stdin => "<stdin>",
+        }
+    }
+}
+
+/// A span in a blob: 1-based lines and columns (columns count characters,
+/// i.e. Unicode code points; invalid UTF-8 bytes count one each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Location {
+    /// Computes the location of `span` in `blob`. Only called for matches,
+    /// so the linear count is not on the hot path.
+    pub fn of_span(blob: &[u8], span: std::ops::Range<usize>) -> Location {
+        let (line, column) = line_col(blob, span.start);
+        // The end is inclusive of the last character: point at it.
+        let last = span.end.saturating_sub(1).max(span.start);
+        let (end_line, end_column) = line_col(blob, last);
+        Location {
+            line,
+            column,
+            end_line,
+            end_column: end_column + 1,
+        }
+    }
+}
+
+fn line_col(blob: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(blob.len());
+    let before = &blob[..offset];
+    let line = 1 + memchr::memchr_iter(b'\n', before).count();
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
+    (line, column)
+}
+
+/// A found secret. Holds the secret in the clear; every reporter goes
+/// through [`Secret::shown`] so nothing prints it unredacted by accident.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(bytes: &[u8]) -> Secret {
+        Secret(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The secret in the clear. Callers: fingerprinting, `--show-secrets`
+    /// and (later) verification only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The redacted form: the first 4 and last 2 characters of long
+    /// secrets, fewer of short ones, so a reader can match a finding to a
+    /// file without the report becoming a leak itself.
+    pub fn redacted(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        let n = chars.len();
+        let (head, tail) = match n {
+            0..=7 => (0, 0),
+            8..=19 => (2, 0),
+            _ => (4, 2),
+        };
+        let mut out: String = chars[..head].iter().collect();
+        out.push_str("*****");
+        out.extend(&chars[n - tail..]);
+        out
+    }
+
+    pub fn shown(&self, show_secrets: bool) -> String {
+        if show_secrets {
+            self.0.clone()
+        } else {
+            self.redacted()
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Debug output ends up in logs and panics: never the clear text.
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// Why a finding is suppressed (kept for SARIF's `suppressions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// `inSource` (an inline `keyhound:allow`) or `external` (config).
+    pub kind: SuppressionKind,
+    pub justification: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SuppressionKind {
+    #[serde(rename = "inSource")]
+    InSource,
+    #[serde(rename = "external")]
+    External,
+}
+
+/// One reported secret at one location.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub provider: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub origin: Origin,
+    pub location: Location,
+    pub secret: Secret,
+    pub fingerprint: String,
+    /// Facts a structural check established (`aws_account_id`, …).
+    pub facts: BTreeMap<String, String>,
+    pub suppression: Option<Suppression>,
+}
+
+impl Finding {
+    pub fn path(&self) -> &str {
+        self.origin.display_path()
+    }
+}
+
+/// The fingerprint of a finding: a hash of rule id and secret only, so it
+/// is stable when the line moves, across rebases and squash merges, and the
+/// same in baselines, ignore files and SARIF.
+pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0u8]);
+    h.update(secret);
+    hex::encode(&h.finalize()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_counts_lines_and_characters() {
+        let blob = "a\nbé c KEY\n".as_bytes();
+        let start = blob.windows(3).position(|w| w == b"KEY").unwrap();
+        let loc = Location::of_span(blob, start..start + 3);
+        assert_eq!(
+            loc,
+            Location {
+                line: 2,
+                column: 6,
+                end_line: 2,
+                end_column: 9
+            }
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_only_edges() {
+        let s = Secret::new(b"AKIAQYLPMN5HHHFPZAM2");
+        assert_eq!(s.redacted(), "AKIA*****M2");
+        assert_eq!(Secret::new(b"hunter2").redacted(), "*****");
+        assert_eq!(Secret::new(b"hunter2hunter").redacted(), "hu*****");
+        assert!(!format!("{s:?}").contains("QYLPMN5"));
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_and_secret_only() {
+        let a = fingerprint("r", b"s");
+        assert_eq!(a, fingerprint("r", b"s"));
+        assert_ne!(a, fingerprint("r2", b"s"));
+        assert_ne!(a, fingerprint("r", b"s2"));
+        assert_eq!(a.len(), 32);
+    }
+}

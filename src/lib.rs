@@ -1,0 +1,36 @@
+//! keyhound finds leaked cloud credentials in files and git history.
+//!
+//! The pipeline, one way only:
+//!
+//! ```text
+//! source  ──(bytes, Origin)──▶  detect  ──Match──▶  suppress  ──Finding──▶  report
+//! files/stdin                   prefilter            keyhound:allow          text/json/
+//! (ignore walker)               → window regex       config excludes         jsonl/sarif
+//!                               → entropy/placeholder
+//!                               → structural checks
+//!                               → pairing/superseding
+//! ```
+//!
+//! - [`rules`]: rule files (`patterns/*.toml`, `--rules`, `keyhound.toml`)
+//!   become a validated [`rules::RuleSet`].
+//! - [`detect`]: a [`detect::Detector`] built once per run turns a blob's
+//!   bytes into matches. It knows nothing of files or git.
+//! - [`source`]: where bytes come from: a parallel directory walk, stdin.
+//! - [`suppress`]: inline `keyhound:allow` and configured suppressions.
+//! - [`finding`]: the reported unit, its location and fingerprint.
+//! - [`report`]: findings to text, JSON, JSONL or SARIF 2.1.0.
+//! - [`scan`]: wires the stages together for one run.
+
+pub mod cli;
+pub mod config;
+pub mod detect;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;
+pub mod stats;
+pub mod suppress;
+
+/// keyhound's version, as reported in SARIF and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
