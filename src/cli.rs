@@ -112,9 +112,13 @@ struct ScanArgs {
     /// Do not read .gitignore/.ignore files.
     #[arg(long)]
     no_ignore: bool,
-    /// Scan hidden files and directories.
-    #[arg(long)]
+    /// Scan hidden files and directories (the default: `.env` files are
+    /// where keys leak).
+    #[arg(long, overrides_with = "no_hidden")]
     hidden: bool,
+    /// Skip hidden files and directories.
+    #[arg(long)]
+    no_hidden: bool,
     /// Leave out paths matching this gitignore-style glob; repeatable.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -237,7 +241,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
 
     let walk = WalkOptions {
         no_ignore: args.no_ignore,
-        hidden: args.hidden,
+        hidden: args.hidden || !args.no_hidden,
         exclude: args
             .exclude
             .iter()
