@@ -1,0 +1,331 @@
+//! The `keyhound` binary end to end: exit codes, bad input, config, stdin.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
+
+/// A rule of our own, so these tests do not depend on builtin patterns.
+const TEST_RULE: &str = r#"
+[[rule]]
+id = "test-token"
+name = "Test token"
+provider = "test"
+description = "A token for tests."
+severity = "high"
+confidence = "high"
+keywords = ["kh_test_"]
+regex = '''kh_test_(?P<secret>[A-Z0-9]{20})(?:[^A-Z0-9]|$)'''
+examples = ["t = kh_test_Q7LMZ3RPWX4HNCYE9TB2"]
+negative_examples = ["t = kh_test_short"]
+"#;
+
+const TOKEN: &str = "kh_test_Q7LMZ3RPWX4HNCYE9TB2";
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        // Readable by others: the unreadable-file test drops privileges.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let f = Fixture { dir };
+        f.write("rules/test.toml", TEST_RULE.as_bytes());
+        f
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        for dir in path.ancestors().skip(1).take_while(|d| d.starts_with(self.dir.path())) {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        path
+    }
+
+    fn rules_arg(&self) -> String {
+        self.dir.path().join("rules/test.toml").display().to_string()
+    }
+
+    fn keyhound(&self, args: &[&str]) -> Output {
+        run(Command::new(BIN).args(args))
+    }
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.stdin(Stdio::null()).output().expect("keyhound runs");
+    assert_ne!(out.status.code(), Some(101), "keyhound panicked: {}", stderr(&out));
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(o), stderr(o)))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn skipped_reasons(report: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["skipped"]
+        .as_array()
+        .expect("skipped array")
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap_or_default().to_string(),
+                s["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn finding_paths(report: &Value) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn bad_input_is_skipped_counted_and_reported() {
+    let f = Fixture::new();
+    let line = format!("token = {TOKEN}\n");
+    f.write("root/ok.txt", line.as_bytes());
+    f.write("root/empty.txt", b"");
+    let mut invalid = vec![0xff, 0xfe, 0x80, b'\n'];
+    invalid.extend_from_slice(line.as_bytes());
+    invalid.extend_from_slice(&[0xc3, 0x28, b'\n']);
+    f.write("root/invalid-utf8.txt", &invalid);
+    let mut binary = b"\x7fELF\0\0\0".to_vec();
+    binary.extend_from_slice(line.as_bytes());
+    f.write("root/binary.bin", &binary);
+    f.write("root/huge.txt", format!("{line}{}", "a".repeat(4096)).as_bytes());
+    let unreadable = f.write("root/unreadable.txt", line.as_bytes());
+    std::fs::set_permissions(&unreadable, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::os::unix::fs::symlink(f.root().join("missing-target"), f.root().join("broken")).unwrap();
+    std::fs::create_dir_all(f.root().join("loop")).unwrap();
+    std::os::unix::fs::symlink("..", f.root().join("loop/back")).unwrap();
+
+    let root = f.root().display().to_string();
+    let rules = f.rules_arg();
+    let args = [
+        "scan",
+        &root,
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "--max-file-size",
+        "2K",
+    ];
+    // root reads anything, so drop privileges to make the file unreadable.
+    let out = if is_root() {
+        run(Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .args(args))
+    } else {
+        f.keyhound(&args)
+    };
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(finding_paths(&report), vec!["invalid-utf8.txt", "ok.txt"]);
+    let skipped = skipped_reasons(&report);
+    for (path, reason) in [
+        ("binary.bin", "binary"),
+        ("broken", "broken_symlink"),
+        ("huge.txt", "too_large"),
+        ("unreadable.txt", "unreadable"),
+    ] {
+        assert!(
+            skipped.contains(&(path.to_string(), reason.to_string())),
+            "{path} not skipped as {reason}: {skipped:?}"
+        );
+    }
+    assert!(
+        skipped.iter().any(|(p, r)| p.starts_with("loop") && r == "symlink_loop"),
+        "{skipped:?}"
+    );
+    assert!(stderr(&out).contains("skipped"), "{}", stderr(&out));
+
+    // --binary scans the binary file; a larger limit scans the huge one.
+    let out = f.keyhound(&[
+        "scan", &root, "--rules", &rules, "--format", "json", "--binary", "--no-follow",
+    ]);
+    let paths = finding_paths(&json(&out));
+    assert!(paths.contains(&"binary.bin".to_string()), "{paths:?}");
+    assert!(paths.contains(&"huge.txt".to_string()), "{paths:?}");
+}
+
+#[test]
+fn exit_codes_clean_findings_and_usage() {
+    let f = Fixture::new();
+    f.write("root/clean.txt", b"nothing to see\n");
+    let root = f.root().display().to_string();
+    let rules = f.rules_arg();
+    let out = f.keyhound(&["scan", &root, "--rules", &rules]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("No secrets found") || stdout(&out).contains("no findings"),
+        "{}", stdout(&out));
+
+    f.write("root/leak.txt", format!("x = {TOKEN}\n").as_bytes());
+    let out = f.keyhound(&["scan", &root, "--rules", &rules]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let missing = f.dir.path().join("nope").display().to_string();
+    let out = f.keyhound(&["scan", &missing]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
+
+    let out = f.keyhound(&["scan", "--format", "yaml", &root]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn malformed_rule_file_is_a_clear_error() {
+    let f = Fixture::new();
+    f.write("root/a.txt", b"x\n");
+    let bad = f.write(
+        "rules/bad.toml",
+        TEST_RULE.replace("(?P<secret>", "(").as_bytes(),
+    );
+    let bad = bad.display().to_string();
+    let root = f.root().display().to_string();
+    let out = f.keyhound(&["scan", &root, "--rules", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{bad}:2:")), "{err}");
+    assert!(err.contains("secret"), "{err}");
+
+    let syntax = f.write("rules/syntax.toml", b"[[rule]]\nid = \"x\"\nname = \n");
+    let out = f.keyhound(&["rules", "check", &syntax.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("syntax.toml:3"), "{}", stderr(&out));
+}
+
+#[test]
+fn rules_check_runs_examples() {
+    let f = Fixture::new();
+    let out = f.keyhound(&["rules", "check", &f.rules_arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("1 rule(s), 2 example(s), 0 failure(s)"), "{}", stdout(&out));
+
+    let failing = f.write(
+        "rules/failing.toml",
+        TEST_RULE
+            .replace("t = kh_test_short", "t = kh_test_ZZ9QLMR3W7XT4HNCYB2K")
+            .as_bytes(),
+    );
+    let out = f.keyhound(&["rules", "check", &failing.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("negative example was matched"), "{}", stdout(&out));
+}
+
+#[test]
+fn rules_list_shows_builtins_and_added_rules() {
+    let f = Fixture::new();
+    let out = f.keyhound(&["rules", "list", "--rules", &f.rules_arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("test-token"));
+    assert!(text.contains("aws-access-key-id"));
+}
+
+#[test]
+fn stdin_is_scanned() {
+    let f = Fixture::new();
+    let mut child = Command::new(BIN)
+        .args(["scan", "-", "--rules", &f.rules_arg(), "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("a\nkey: {TOKEN}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let line: Value = serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(line["path"], "<stdin>");
+    assert_eq!(line["line"], 2);
+    assert_eq!(line["rule_id"], "test-token");
+}
+
+#[test]
+fn inline_allow_config_excludes_and_secret_display() {
+    let f = Fixture::new();
+    f.write("root/allowed.py", format!("x = '{TOKEN}'  # keyhound:allow\n").as_bytes());
+    f.write("root/vendor/lib.txt", format!("{TOKEN}\n").as_bytes());
+    f.write("root/keyhound.toml", b"exclude = [\"vendor/**\"]\n");
+    let root = f.root().display().to_string();
+    let rules = f.rules_arg();
+    let out = f.keyhound(&["scan", &root, "--rules", &rules, "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+
+    f.write("root/leak.env", format!("TOKEN={TOKEN}\n").as_bytes());
+    let out = f.keyhound(&["scan", &root, "--rules", &rules, "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(!text.contains("Q7LMZ3RPWX4HNCYE9TB2"), "secret printed: {text}");
+    let out = f.keyhound(&[
+        "scan", &root, "--rules", &rules, "--format", "jsonl", "--show-secrets",
+    ]);
+    assert!(stdout(&out).contains("Q7LMZ3RPWX4HNCYE9TB2"));
+
+    // An unknown key in keyhound.toml is a configuration error.
+    f.write("root/keyhound.toml", b"exclude = []\nexcludes = [\"x\"]\n");
+    let out = f.keyhound(&["scan", &root, "--rules", &rules]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("excludes"), "{}", stderr(&out));
+}
+
+#[test]
+fn unwritable_output_means_the_scan_could_not_complete() {
+    let f = Fixture::new();
+    f.write("root/a.txt", b"x\n");
+    let root = f.root().display().to_string();
+    let out = f.keyhound(&["scan", &root, "--output", "/nonexistent-dir/report.json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn keyhound_own_checkout_is_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run(Command::new(BIN).args(["scan", &root.display().to_string(), "--format", "jsonl"]));
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}
