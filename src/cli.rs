@@ -284,11 +284,12 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
     if args.format != Format::Text {
         warn_skips(&outcome.stats);
     }
-    let reported = outcome
-        .findings
-        .iter()
-        .any(|f| f.suppression.is_none());
-    Ok(if reported { Exit::Findings } else { Exit::Clean })
+    let reported = outcome.findings.iter().any(|f| f.suppression.is_none());
+    Ok(if reported {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
 }
 
 fn write_report(
@@ -299,8 +300,9 @@ fn write_report(
 ) -> Result<(), Failure> {
     let result = match output {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .map_err(|e| incomplete(anyhow::anyhow!("cannot create {}: {e}", path.display())))?;
+            let file = std::fs::File::create(path).map_err(|e| {
+                incomplete(anyhow::anyhow!("cannot create {}: {e}", path.display()))
+            })?;
             let mut out = std::io::BufWriter::new(file);
             report::write(format, report, options, &mut out).and_then(|()| out.flush())
         }

@@ -109,6 +109,23 @@ mod tests {
     }
 
     #[test]
+    fn rules_other_rules_refer_to_can_be_disabled() {
+        let c = Config::parse(
+            "disable = [\"generic-password\", \"jwt\", \"aws-access-key-id\"]\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        let mut set = crate::rules::builtin().unwrap();
+        c.apply(&mut set).unwrap();
+        set.validate_references().unwrap();
+        assert!(set.get("jwt").is_none());
+        let detector = crate::detect::Detector::new(&set).unwrap();
+        // The secret rule still works on its own context words.
+        let blob = b"aws_secret_access_key = 9f3kQw1pwJalrXUtnFEMI/K7MDENGbPxRfiCYzzq\n"; // keyhound:allow
+        assert!(!detector.detect(blob).is_empty());
+    }
+
+    #[test]
     fn settings_are_read() {
         let c = Config::parse(
             "exclude = [\"corpus/**\"]\nconfidence = \"low\"\ndisable = [\"a\"]\n",

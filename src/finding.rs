@@ -62,7 +62,9 @@ fn line_col(blob: &[u8], offset: usize) -> (usize, usize) {
     let before = &blob[..offset];
     let line = 1 + memchr::memchr_iter(b'\n', before).count();
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
+    let column = 1 + String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count();
     (line, column)
 }
 
@@ -187,7 +189,7 @@ mod tests {
 
     #[test]
     fn redaction_keeps_only_edges() {
-        let s = Secret::new(b"AKIAQYLPMN5HHHFPZAM2");
+        let s = Secret::new(b"AKIAQYLPMN5HHHFPZAM2"); // keyhound:allow
         assert_eq!(s.redacted(), "AKIA*****M2");
         assert_eq!(Secret::new(b"hunter2").redacted(), "*****");
         assert_eq!(Secret::new(b"hunter2hunter").redacted(), "hu*****");

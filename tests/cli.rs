@@ -47,14 +47,22 @@ impl Fixture {
         let path = self.dir.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, bytes).unwrap();
-        for dir in path.ancestors().skip(1).take_while(|d| d.starts_with(self.dir.path())) {
+        for dir in path
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(self.dir.path()))
+        {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         path
     }
 
     fn rules_arg(&self) -> String {
-        self.dir.path().join("rules/test.toml").display().to_string()
+        self.dir
+            .path()
+            .join("rules/test.toml")
+            .display()
+            .to_string()
     }
 
     fn keyhound(&self, args: &[&str]) -> Output {
@@ -64,7 +72,12 @@ impl Fixture {
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.stdin(Stdio::null()).output().expect("keyhound runs");
-    assert_ne!(out.status.code(), Some(101), "keyhound panicked: {}", stderr(&out));
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "keyhound panicked: {}",
+        stderr(&out)
+    );
     out
 }
 
@@ -129,7 +142,10 @@ fn bad_input_is_skipped_counted_and_reported() {
     let mut binary = b"\x7fELF\0\0\0".to_vec();
     binary.extend_from_slice(line.as_bytes());
     f.write("root/binary.bin", &binary);
-    f.write("root/huge.txt", format!("{line}{}", "a".repeat(4096)).as_bytes());
+    f.write(
+        "root/huge.txt",
+        format!("{line}{}", "a".repeat(4096)).as_bytes(),
+    );
     let unreadable = f.write("root/unreadable.txt", line.as_bytes());
     std::fs::set_permissions(&unreadable, std::fs::Permissions::from_mode(0o000)).unwrap();
     std::os::unix::fs::symlink(f.root().join("missing-target"), f.root().join("broken")).unwrap();
@@ -172,14 +188,23 @@ fn bad_input_is_skipped_counted_and_reported() {
         );
     }
     assert!(
-        skipped.iter().any(|(p, r)| p.starts_with("loop") && r == "symlink_loop"),
+        skipped
+            .iter()
+            .any(|(p, r)| p.starts_with("loop") && r == "symlink_loop"),
         "{skipped:?}"
     );
     assert!(stderr(&out).contains("skipped"), "{}", stderr(&out));
 
     // --binary scans the binary file; a larger limit scans the huge one.
     let out = f.keyhound(&[
-        "scan", &root, "--rules", &rules, "--format", "json", "--binary", "--no-follow",
+        "scan",
+        &root,
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "--binary",
+        "--no-follow",
     ]);
     let paths = finding_paths(&json(&out));
     assert!(paths.contains(&"binary.bin".to_string()), "{paths:?}");
@@ -194,8 +219,11 @@ fn exit_codes_clean_findings_and_usage() {
     let rules = f.rules_arg();
     let out = f.keyhound(&["scan", &root, "--rules", &rules]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("No secrets found") || stdout(&out).contains("no findings"),
-        "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("No secrets found") || stdout(&out).contains("no findings"),
+        "{}",
+        stdout(&out)
+    );
 
     f.write("root/leak.txt", format!("x = {TOKEN}\n").as_bytes());
     let out = f.keyhound(&["scan", &root, "--rules", &rules]);
@@ -236,8 +264,18 @@ fn malformed_rule_file_is_a_clear_error() {
 fn rules_check_runs_examples() {
     let f = Fixture::new();
     let out = f.keyhound(&["rules", "check", &f.rules_arg()]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("1 rule(s), 2 example(s), 0 failure(s)"), "{}", stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("1 rule(s), 2 example(s), 0 failure(s)"),
+        "{}",
+        stdout(&out)
+    );
 
     let failing = f.write(
         "rules/failing.toml",
@@ -247,7 +285,11 @@ fn rules_check_runs_examples() {
     );
     let out = f.keyhound(&["rules", "check", &failing.display().to_string()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("negative example was matched"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("negative example was matched"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -288,7 +330,10 @@ fn stdin_is_scanned() {
 #[test]
 fn inline_allow_config_excludes_and_secret_display() {
     let f = Fixture::new();
-    f.write("root/allowed.py", format!("x = '{TOKEN}'  # keyhound:allow\n").as_bytes());
+    f.write(
+        "root/allowed.py",
+        format!("x = '{TOKEN}'  # keyhound:allow\n").as_bytes(),
+    );
     f.write("root/vendor/lib.txt", format!("{TOKEN}\n").as_bytes());
     f.write("root/keyhound.toml", b"exclude = [\"vendor/**\"]\n");
     let root = f.root().display().to_string();
@@ -301,9 +346,18 @@ fn inline_allow_config_excludes_and_secret_display() {
     let out = f.keyhound(&["scan", &root, "--rules", &rules, "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(!text.contains("Q7LMZ3RPWX4HNCYE9TB2"), "secret printed: {text}");
+    assert!(
+        !text.contains("Q7LMZ3RPWX4HNCYE9TB2"),
+        "secret printed: {text}"
+    );
     let out = f.keyhound(&[
-        "scan", &root, "--rules", &rules, "--format", "jsonl", "--show-secrets",
+        "scan",
+        &root,
+        "--rules",
+        &rules,
+        "--format",
+        "jsonl",
+        "--show-secrets",
     ]);
     assert!(stdout(&out).contains("Q7LMZ3RPWX4HNCYE9TB2"));
 
@@ -326,6 +380,13 @@ fn unwritable_output_means_the_scan_could_not_complete() {
 #[test]
 fn keyhound_own_checkout_is_clean() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = run(Command::new(BIN).args(["scan", &root.display().to_string(), "--format", "jsonl"]));
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let out =
+        run(Command::new(BIN).args(["scan", &root.display().to_string(), "--format", "jsonl"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }

@@ -40,9 +40,7 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(name: &str) -> Vec<T> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}:{}: {e}", i + 1))
-        })
+        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}:{}: {e}", i + 1)))
         .collect()
 }
 
@@ -55,12 +53,22 @@ fn scan_corpus(confidence: Confidence) -> BTreeSet<Key> {
     let walk = WalkOptions {
         hidden: true,
         no_ignore: true,
-        exclude: vec!["expected.jsonl".into(), "traps.jsonl".into(), "tools/**".into()],
+        exclude: vec![
+            "expected.jsonl".into(),
+            "traps.jsonl".into(),
+            "tools/**".into(),
+        ],
         ..WalkOptions::default()
     };
     let namer = PathNamer::for_roots(std::slice::from_ref(&root));
-    let outcome = scan::run(&detector, &Input::Paths(vec![root]), &walk, &namer, confidence)
-        .expect("corpus scan runs");
+    let outcome = scan::run(
+        &detector,
+        &Input::Paths(vec![root]),
+        &walk,
+        &namer,
+        confidence,
+    )
+    .expect("corpus scan runs");
     assert!(
         outcome.stats.skipped.iter().all(|s| !s.reason.is_warning()),
         "corpus files skipped: {:?}",
@@ -78,7 +86,11 @@ fn scan_corpus(confidence: Confidence) -> BTreeSet<Key> {
 /// missing and extra findings.
 fn compare(label: &str, expected: &BTreeSet<Key>, found: &BTreeSet<Key>) -> Vec<String> {
     let set = rules::builtin().expect("builtin rules load");
-    let provider = |rule: &str| set.get(rule).map_or("?", |r| r.provider.as_str()).to_string();
+    let provider = |rule: &str| {
+        set.get(rule)
+            .map_or("?", |r| r.provider.as_str())
+            .to_string()
+    };
     let mut per: BTreeMap<String, [usize; 3]> = BTreeMap::new(); // tp, fp, fn
     let mut problems = Vec::new();
     for k in found.union(expected) {
@@ -124,7 +136,11 @@ fn corpus_matches_manifest_exactly() {
         .collect();
 
     let mut problems = compare("low", &all, &scan_corpus(Confidence::Low));
-    problems.extend(compare("medium", &default, &scan_corpus(Confidence::Medium)));
+    problems.extend(compare(
+        "medium",
+        &default,
+        &scan_corpus(Confidence::Medium),
+    ));
     assert!(
         problems.is_empty(),
         "{} differences:\n{}",
@@ -147,10 +163,13 @@ fn corpus_is_big_and_varied_enough() {
         .map(|e| (&e.path, e.line))
         .chain(traps.iter().map(|t| (&t.path, t.line)))
     {
-        let text = std::fs::read(corpus_dir().join(path))
-            .unwrap_or_else(|e| panic!("corpus/{path}: {e}"));
+        let text =
+            std::fs::read(corpus_dir().join(path)).unwrap_or_else(|e| panic!("corpus/{path}: {e}"));
         let lines = text.split(|&b| b == b'\n').count();
-        assert!(line >= 1 && line <= lines, "corpus/{path}:{line} out of range");
+        assert!(
+            line >= 1 && line <= lines,
+            "corpus/{path}:{line} out of range"
+        );
     }
     let kinds: BTreeSet<&str> = traps.iter().map(|t| t.kind.as_str()).collect();
     println!(

@@ -22,7 +22,11 @@ impl std::fmt::Display for ExampleFailure {
         } else {
             "negative example was matched"
         };
-        write!(f, "{} ({}): {what}: {:?}", self.rule_id, self.origin, self.example)
+        write!(
+            f,
+            "{} ({}): {what}: {:?}",
+            self.rule_id, self.origin, self.example
+        )
     }
 }
 

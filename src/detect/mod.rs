@@ -137,14 +137,16 @@ impl Detector {
             }
             let check = match &rule.check {
                 None => None,
-                Some(name) => Some(checks::lookup(name).ok_or_else(|| {
-                    DetectError::UnknownCheck {
-                        rule: rule.id.clone(),
-                        origin: rule.origin.clone(),
-                        check: name.clone(),
-                        known: checks::names().collect::<Vec<_>>().join(", "),
-                    }
-                })?),
+                Some(name) => {
+                    Some(
+                        checks::lookup(name).ok_or_else(|| DetectError::UnknownCheck {
+                            rule: rule.id.clone(),
+                            origin: rule.origin.clone(),
+                            check: name.clone(),
+                            known: checks::names().collect::<Vec<_>>().join(", "),
+                        })?,
+                    )
+                }
             };
             let lookup = |id: &str| set.index_of(id).unwrap_or(usize::MAX);
             rules.push(Compiled {
@@ -341,27 +343,34 @@ impl Detector {
         candidates.sort_by_key(|c| (c.m.secret.start, c.m.rule, c.m.secret.end));
         candidates.dedup_by(|a, b| a.m.rule == b.m.rule && a.m.secret == b.m.secret);
 
-        let mut keep = vec![true; candidates.len()];
-        for (i, cand) in candidates.iter().enumerate() {
-            let Some((partner, within, required)) = self.rules[cand.m.rule].pair else {
-                continue;
-            };
-            let near = candidates.iter().any(|other| {
-                other.m.rule == partner && distance(&other.m.whole, &cand.m.whole) <= within
-            });
-            if required && !near && !cand.has_context {
-                keep[i] = false;
-            }
-        }
-        for (i, cand) in candidates.iter().enumerate() {
-            let superseded = candidates.iter().enumerate().any(|(j, other)| {
-                i != j
-                    && keep[j]
-                    && self.rules[other.m.rule].supersedes.contains(&cand.m.rule)
-                    && overlaps(&other.m.secret, &cand.m.secret)
-            });
-            if superseded {
-                keep[i] = false;
+        // Pairing looks up partners by position, so a file with thousands
+        // of matches costs n log n, not n².
+        let before = NearIndex::new(candidates.iter().map(|c| &c.m));
+        let mut keep: Vec<bool> = candidates
+            .iter()
+            .map(|c| match self.rules[c.m.rule].pair {
+                Some((partner, within, true)) => {
+                    c.has_context || before.near(partner, &c.m.whole, within)
+                }
+                _ => true,
+            })
+            .collect();
+        // Superseding: candidates are sorted by secret start, so the ones
+        // overlapping candidate i are the following ones that start before
+        // it ends.
+        for i in 0..candidates.len() {
+            let a = &candidates[i].m;
+            for j in i + 1..candidates.len() {
+                let b = &candidates[j].m;
+                if b.secret.start >= a.secret.end {
+                    break;
+                }
+                if keep[i] && self.rules[a.rule].supersedes.contains(&b.rule) {
+                    keep[j] = false;
+                }
+                if keep[j] && self.rules[b.rule].supersedes.contains(&a.rule) {
+                    keep[i] = false;
+                }
             }
         }
         let mut out: Vec<Match> = candidates
@@ -369,22 +378,51 @@ impl Detector {
             .zip(keep)
             .filter_map(|(c, k)| k.then_some(c.m))
             .collect();
-        // Record which partner was found, for reports and verification.
-        let partners: Vec<Option<&'static str>> = out
-            .iter()
-            .map(|m| {
-                let (partner, within, _) = self.rules[m.rule].pair?;
-                out.iter()
-                    .any(|o| o.rule == partner && distance(&o.whole, &m.whole) <= within)
-                    .then_some("true")
-            })
-            .collect();
-        for (m, p) in out.iter_mut().zip(partners) {
-            if let Some(v) = p {
-                m.facts.push(("paired", v.to_string()));
+        // Record that a partner was found, for reports and verification.
+        let after = NearIndex::new(out.iter());
+        for m in &mut out {
+            if let Some((partner, within, _)) = self.rules[m.rule].pair {
+                if after.near(partner, &m.whole, within) {
+                    m.facts.push(("paired", "true".to_string()));
+                }
             }
         }
         out
+    }
+}
+
+/// Whole-match spans per rule, sorted by start, for "is there a match of
+/// rule R within N bytes of this span" queries.
+struct NearIndex {
+    /// rule → (sorted spans, longest span length)
+    by_rule: std::collections::HashMap<usize, (Vec<Range<usize>>, usize)>,
+}
+
+impl NearIndex {
+    fn new<'a>(matches: impl Iterator<Item = &'a Match>) -> NearIndex {
+        let mut by_rule: std::collections::HashMap<usize, (Vec<Range<usize>>, usize)> =
+            std::collections::HashMap::new();
+        for m in matches {
+            let entry = by_rule.entry(m.rule).or_default();
+            entry.1 = entry.1.max(m.whole.len());
+            entry.0.push(m.whole.clone());
+        }
+        for (spans, _) in by_rule.values_mut() {
+            spans.sort_unstable_by_key(|s| s.start);
+        }
+        NearIndex { by_rule }
+    }
+
+    fn near(&self, rule: usize, span: &Range<usize>, within: usize) -> bool {
+        let Some((spans, longest)) = self.by_rule.get(&rule) else {
+            return false;
+        };
+        // Candidates start no later than span.end + within and no earlier
+        // than span.start - within - longest.
+        let hi = spans.partition_point(|s| s.start <= span.end + within);
+        let lo_start = span.start.saturating_sub(within + longest);
+        let lo = spans.partition_point(|s| s.start < lo_start);
+        spans[lo..hi].iter().any(|s| distance(s, span) <= within)
     }
 }
 

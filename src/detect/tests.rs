@@ -87,8 +87,8 @@ fn keyword_matching_is_ascii_case_insensitive_but_regex_decides() {
 #[test]
 fn paired_secret_needs_partner_or_context() {
     let d = detector(TOKEN_RULES);
-    let secret = "Zm9vYmFyYmF6cXV4MTIzNDU2";
-    // Bare 24-char value next to an id: kept thanks to the pair.
+    let secret = "Zm9vYmFyYmF6cXV4MTIzNDU2"; // keyhound:allow
+                                             // Bare 24-char value next to an id: kept thanks to the pair.
     let blob = format!("TKIDQ7LMZ3RPWX4HNCYE {secret}\n");
     assert!(found(&d, blob.as_bytes()).contains(&("tok-secret".into(), secret.into())));
     // The same value with neither an id nearby nor context words: dropped.
@@ -98,7 +98,10 @@ fn paired_secret_needs_partner_or_context() {
         .any(|(r, _)| r == "tok-secret"));
     // With its context words it stands alone.
     let ctx = format!("tok_secret = {secret}\n");
-    assert_eq!(found(&d, ctx.as_bytes()), vec![("tok-secret".into(), secret.into())]);
+    assert_eq!(
+        found(&d, ctx.as_bytes()),
+        vec![("tok-secret".into(), secret.into())]
+    );
 }
 
 #[test]

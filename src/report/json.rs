@@ -1,5 +1,156 @@
-//! JSON and JSONL reports (scaffold: being written).
-use super::{Options, Report};
+//! JSON and JSONL reports.
+//!
+//! Both formats serialize the same [`FindingView`], so a finding looks the
+//! same in either; `docs/json-schema.md` documents every field. The schema is
+//! a promise to scripts: fields are only ever added, never renamed or
+//! removed, which is why the views below are separate structs rather than
+//! `#[derive(Serialize)]` on the internal types (those may change freely).
+
+use std::collections::BTreeMap;
 use std::io::{self, Write};
-pub fn write_json(_r: &Report<'_>, _o: &Options, _out: &mut dyn Write) -> io::Result<()> { Ok(()) }
-pub fn write_jsonl(_r: &Report<'_>, _o: &Options, _out: &mut dyn Write) -> io::Result<()> { Ok(()) }
+
+use serde::Serialize;
+
+use super::{Options, Report};
+use crate::finding::Finding;
+use crate::rules::{Confidence, Severity};
+use crate::stats::{Skip, Stats};
+
+/// One finding as JSON sees it: borrowed from the [`Finding`] except the
+/// secret, which is rendered (redacted unless `--show-secrets`) once here.
+#[derive(Debug, Serialize)]
+pub(crate) struct FindingView<'a> {
+    rule_id: &'a str,
+    rule_name: &'a str,
+    provider: &'a str,
+    severity: Severity,
+    confidence: Confidence,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    secret: String,
+    fingerprint: &'a str,
+    /// Nested so that a check's fact names can never collide with (or
+    /// shadow) the fixed top-level fields.
+    facts: &'a BTreeMap<String, String>,
+}
+
+impl<'a> FindingView<'a> {
+    /// The only place a JSON finding's secret is rendered.
+    pub(crate) fn new(finding: &'a Finding, options: &Options) -> FindingView<'a> {
+        let loc = &finding.location;
+        FindingView {
+            rule_id: &finding.rule_id,
+            rule_name: &finding.rule_name,
+            provider: &finding.provider,
+            severity: finding.severity,
+            confidence: finding.confidence,
+            path: finding.path(),
+            line: loc.line,
+            column: loc.column,
+            end_line: loc.end_line,
+            end_column: loc.end_column,
+            secret: finding.secret.shown(options.show_secrets),
+            fingerprint: &finding.fingerprint,
+            facts: &finding.facts,
+        }
+    }
+}
+
+/// The whole `--format json` document.
+#[derive(Debug, Serialize)]
+struct Document<'a> {
+    version: &'static str,
+    findings: Vec<FindingView<'a>>,
+    stats: StatsView,
+    skipped: Vec<SkipView<'a>>,
+}
+
+/// Run counters. `skipped_by_reason` lists only reasons that occurred, so a
+/// new skip reason is an added key rather than a changed shape.
+#[derive(Debug, Serialize)]
+struct StatsView {
+    files_scanned: u64,
+    bytes_scanned: u64,
+    skipped: usize,
+    skipped_by_reason: BTreeMap<&'static str, usize>,
+    findings: usize,
+    /// Findings left out of `findings` because of `keyhound:allow` or
+    /// configuration (SARIF carries them as `suppressions`).
+    suppressed: usize,
+    elapsed_ms: u64,
+}
+
+/// One input that was not scanned.
+#[derive(Debug, Serialize)]
+struct SkipView<'a> {
+    path: &'a str,
+    reason: &'static str,
+    message: &'a str,
+}
+
+impl<'a> From<&'a Skip> for SkipView<'a> {
+    fn from(skip: &'a Skip) -> Self {
+        SkipView {
+            path: &skip.path,
+            reason: skip.reason.as_str(),
+            message: &skip.message,
+        }
+    }
+}
+
+/// Findings the JSON formats report: suppressed ones are left out.
+fn reported<'a>(report: &'a Report<'_>) -> impl Iterator<Item = &'a Finding> {
+    report.findings.iter().filter(|f| f.suppression.is_none())
+}
+
+fn stats_view(stats: &Stats, findings: usize, suppressed: usize) -> StatsView {
+    let mut skipped_by_reason = BTreeMap::new();
+    for skip in &stats.skipped {
+        *skipped_by_reason.entry(skip.reason.as_str()).or_insert(0) += 1;
+    }
+    StatsView {
+        files_scanned: stats.files_scanned,
+        bytes_scanned: stats.bytes_scanned,
+        skipped: stats.skipped.len(),
+        skipped_by_reason,
+        findings,
+        suppressed,
+        // u64 milliseconds last 584 million years; saturate rather than fail.
+        elapsed_ms: u64::try_from(stats.elapsed.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// Serialization of our own views cannot really fail, but a writer can;
+/// either way the caller gets one error type.
+fn to_io(e: serde_json::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// `--format json`: one pretty-printed document.
+pub fn write_json(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    let findings: Vec<FindingView<'_>> = reported(report)
+        .map(|f| FindingView::new(f, options))
+        .collect();
+    let suppressed = report.findings.len() - findings.len();
+    let doc = Document {
+        version: crate::VERSION,
+        stats: stats_view(report.stats, findings.len(), suppressed),
+        findings,
+        skipped: report.stats.skipped.iter().map(SkipView::from).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(to_io)?;
+    writeln!(out)
+}
+
+/// `--format jsonl`: one compact finding object per line, nothing else, so
+/// `grep`, `jq -c` and line-oriented log shippers can consume it directly.
+pub fn write_jsonl(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    for finding in reported(report) {
+        serde_json::to_writer(&mut *out, &FindingView::new(finding, options)).map_err(to_io)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

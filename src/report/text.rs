@@ -1,4 +1,259 @@
-//! Text report (scaffold: being written).
-use super::{Options, Report};
+//! Text report: for a person at a terminal or reading a CI log.
+//!
+//! One block per finding, then the skipped files worth a warning, then one
+//! summary line. Colour is decided by the caller ([`Options::color`]); with
+//! it off the output is plain ASCII-styled text with no escape sequences, so
+//! logs and `grep` see exactly what a person would.
+
+use std::borrow::Cow;
 use std::io::{self, Write};
-pub fn write(_r: &Report<'_>, _o: &Options, _out: &mut dyn Write) -> io::Result<()> { Ok(()) }
+use std::time::Duration;
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Options, Report};
+use crate::finding::Finding;
+use crate::rules::Severity;
+use crate::stats::{Skip, Stats};
+
+/// At most this many skipped-file warnings are listed; the rest are
+/// counted, so a tree full of unreadable files does not bury the findings.
+const MAX_SKIP_WARNINGS: usize = 20;
+
+/// Writes the text report.
+pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint {
+        color: options.color,
+    };
+    let mut reported = 0;
+    for finding in report.findings.iter().filter(|f| f.suppression.is_none()) {
+        write_finding(finding, options, &paint, out)?;
+        reported += 1;
+    }
+    write_skip_warnings(&report.stats.skipped, &paint, out)?;
+    let suppressed = report.findings.len() - reported;
+    write_summary(report.stats, reported, suppressed, &paint, out)
+}
+
+/// Applies ANSI styles only when colour is on.
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn paint<'t>(&self, style: Style, text: &'t str) -> Cow<'t, str> {
+        if self.color {
+            Cow::Owned(format!("{style}{text}{style:#}"))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+}
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+fn fg(color: AnsiColor) -> Style {
+    Style::new().fg_color(Some(anstyle::Color::Ansi(color)))
+}
+
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Critical => fg(AnsiColor::Red).bold(),
+        Severity::High => fg(AnsiColor::Red),
+        Severity::Medium => fg(AnsiColor::Yellow),
+        Severity::Low => fg(AnsiColor::Cyan),
+        Severity::Info => DIM,
+    }
+}
+
+/// Escapes control characters. Paths, facts and (with `--show-secrets`)
+/// secrets come from scanned data; a crafted file name or secret must not
+/// be able to move the cursor or recolour the terminal, nor add fake lines.
+fn clean(text: &str) -> Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        Cow::Owned(
+            text.chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_debug().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// One finding:
+///
+/// ```text
+/// AWS access key ID [aws-access-key-id]
+///   at          src/config.py:12:18
+///   severity    high (confidence high)
+///   secret      AKIA*****M2
+///   facts       aws_account_id=123456789012
+/// ```
+fn write_finding(
+    finding: &Finding,
+    options: &Options,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let loc = &finding.location;
+    writeln!(
+        out,
+        "{} [{}]",
+        paint.paint(BOLD, &clean(&finding.rule_name)),
+        clean(&finding.rule_id)
+    )?;
+    let at = format!("{}:{}:{}", clean(finding.path()), loc.line, loc.column);
+    writeln!(out, "  at          {}", paint.paint(BOLD, &at))?;
+    writeln!(
+        out,
+        "  severity    {} (confidence {})",
+        paint.paint(severity_style(finding.severity), finding.severity.as_str()),
+        finding.confidence
+    )?;
+    let secret = finding.secret.shown(options.show_secrets);
+    writeln!(
+        out,
+        "  secret      {}",
+        paint.paint(fg(AnsiColor::Yellow), &clean(&secret))
+    )?;
+    if !finding.facts.is_empty() {
+        let facts: Vec<String> = finding
+            .facts
+            .iter()
+            .map(|(k, v)| format!("{}={}", clean(k), clean(v)))
+            .collect();
+        writeln!(out, "  facts       {}", facts.join(", "))?;
+    }
+    writeln!(out)
+}
+
+/// Skips that are problems (unreadable, broken links, …); binary files are
+/// skipped by design and only counted in the summary.
+fn write_skip_warnings(skipped: &[Skip], paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let warnings: Vec<&Skip> = skipped.iter().filter(|s| s.reason.is_warning()).collect();
+    let label = paint.paint(fg(AnsiColor::Yellow).bold(), "warning:");
+    for skip in warnings.iter().take(MAX_SKIP_WARNINGS) {
+        writeln!(
+            out,
+            "{label} skipped {}: {} ({})",
+            clean(&skip.path),
+            skip.reason.as_str(),
+            clean(&skip.message)
+        )?;
+    }
+    if warnings.len() > MAX_SKIP_WARNINGS {
+        writeln!(
+            out,
+            "{label} … and {} more skipped files",
+            warnings.len() - MAX_SKIP_WARNINGS
+        )?;
+    }
+    Ok(())
+}
+
+/// The last line, e.g. `2 findings. Scanned 12 files (4.2 MiB), skipped 1,
+/// in 1.23 s.` or `No secrets found. …`.
+fn write_summary(
+    stats: &Stats,
+    findings: usize,
+    suppressed: usize,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let headline = match findings {
+        0 => paint
+            .paint(fg(AnsiColor::Green).bold(), "No secrets found")
+            .into_owned(),
+        n => {
+            let text = format!("{n} {}", plural(n, "finding", "findings"));
+            paint.paint(fg(AnsiColor::Red).bold(), &text).into_owned()
+        }
+    };
+    let suppressed = match suppressed {
+        0 => String::new(),
+        n => format!(" ({n} suppressed)"),
+    };
+    let files = stats.files_scanned;
+    writeln!(
+        out,
+        "{headline}{suppressed}. Scanned {files} {} ({}), skipped {}, in {}.",
+        plural(files, "file", "files"),
+        human_bytes(stats.bytes_scanned),
+        stats.skipped.len(),
+        human_duration(stats.elapsed),
+    )
+}
+
+fn plural<N: PartialEq + From<u8>>(n: N, one: &'static str, many: &'static str) -> &'static str {
+    if n == N::from(1) {
+        one
+    } else {
+        many
+    }
+}
+
+/// Binary units, one decimal: `512 B`, `4.2 KiB`, `1.0 GiB`.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    // Precision loss above 2^53 bytes is irrelevant at one decimal.
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// `850 ms` below a second, `1.23 s` above.
+fn human_duration(elapsed: Duration) -> String {
+    if elapsed < Duration::from_secs(1) {
+        format!("{} ms", elapsed.as_millis())
+    } else {
+        format!("{:.2} s", elapsed.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_in_binary_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(4_404_019), "4.2 MiB");
+        assert_eq!(human_bytes(u64::MAX), "16384.0 PiB");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(Duration::from_millis(850)), "850 ms");
+        assert_eq!(human_duration(Duration::from_millis(1234)), "1.23 s");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
+        assert!(matches!(clean("plain é"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn paint_only_with_color() {
+        let style = fg(AnsiColor::Red);
+        assert_eq!(Paint { color: false }.paint(style, "x"), "x");
+        assert!(Paint { color: true }.paint(style, "x").contains('\u{1b}'));
+    }
+}

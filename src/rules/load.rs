@@ -110,9 +110,7 @@ fn validate(rule: &Rule, compile: Compile) -> Result<(), String> {
         return Err("id must be non-empty lowercase letters, digits and '-'".into());
     }
     if rule.keywords.is_empty() {
-        return Err(
-            "no keywords: every rule needs at least one literal for the prefilter".into(),
-        );
+        return Err("no keywords: every rule needs at least one literal for the prefilter".into());
     }
     if let Some(k) = rule.keywords.iter().find(|k| k.len() < 3) {
         return Err(format!(

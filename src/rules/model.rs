@@ -49,7 +49,17 @@ impl fmt::Display for Severity {
 
 /// How sure a match is a real credential rather than something shaped like one.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
@@ -163,6 +173,9 @@ pub struct Rule {
 pub struct RuleSet {
     rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
+    /// Ids turned off by configuration: other rules may still name them
+    /// (in `pair` or `supersedes`); such references simply never match.
+    disabled: std::collections::HashSet<String>,
 }
 
 impl RuleSet {
@@ -190,6 +203,7 @@ impl RuleSet {
     /// that is how `--rules` and `keyhound.toml` override a builtin.
     pub fn extend(&mut self, rules: Vec<Rule>) -> Result<(), RuleError> {
         for rule in rules {
+            self.disabled.remove(&rule.id);
             match self.by_id.get(&rule.id) {
                 Some(&i) => self.rules[i] = rule,
                 None => {
@@ -212,6 +226,7 @@ impl RuleSet {
             }
         }
         self.rules.retain(|r| !ids.contains(&r.id));
+        self.disabled.extend(ids.iter().cloned());
         self.reindex();
         Ok(())
     }
@@ -242,7 +257,7 @@ impl RuleSet {
                 .map(|p| p.rule.as_str())
                 .chain(rule.supersedes.iter().map(String::as_str));
             for target in refs {
-                if !self.by_id.contains_key(target) {
+                if !self.by_id.contains_key(target) && !self.disabled.contains(target) {
                     return Err(RuleError::UnknownRule {
                         id: target.to_string(),
                         context: format!("rule {} at {}", rule.id, rule.origin),

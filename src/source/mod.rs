@@ -5,6 +5,7 @@
 //! It knows nothing about rules or findings.
 
 pub mod files;
+pub mod git;
 pub mod stdin;
 
 pub use files::{walk, PathNamer, WalkError, WalkOptions};

@@ -9,7 +9,11 @@ use crate::stats::{Counters, SkipReason};
 pub fn read(limit: u64, counters: &Counters, visit: &(dyn Fn(&[u8], Origin) + Sync)) {
     let mut bytes = Vec::new();
     let stdin = std::io::stdin();
-    match stdin.lock().take(limit.saturating_add(1)).read_to_end(&mut bytes) {
+    match stdin
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
         Ok(_) if bytes.len() as u64 > limit => counters.skip(
             "<stdin>",
             SkipReason::TooLarge,

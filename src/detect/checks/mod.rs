@@ -1,6 +1,6 @@
 //! Structural checks: what a regex cannot know about a candidate secret.
 //!
-//! A rule names at most one check (`check = "github-crc32"`). The detector
+//! A rule names at most one check (`check = "github-token"`). The detector
 //! runs it after the regex, entropy and placeholder filters, with the match
 //! in its blob. A check either rejects the candidate (bad checksum, not a
 //! key at all) or accepts it, possibly adding facts (`aws_account_id`,
@@ -8,11 +8,43 @@
 //! expired SAS token is still reported, at low severity).
 //!
 //! Checks are pure functions of bytes: no I/O, no clock other than
-//! [`CheckInput::now`], so tests can pin time.
+//! [`CheckInput::now`], so tests can pin time. They never panic, whatever
+//! the bytes, and never put the secret into a fact or a rejection.
+//!
+//! One module per provider or format (`aws`, `gcp`, `his` and `cask` for
+//! Microsoft's checksummed keys, `sas`, `entra`, `devops`, `github`, `jwt`,
+//! `pem`), on top of `marvin` (Microsoft's checksum hash) and `util`
+//! (lenient decoders, time). The value-making helpers re-exported below let
+//! a corpus generator build keys that pass.
 
 use std::ops::Range;
 
 use crate::rules::{Confidence, Severity};
+
+mod aws;
+mod cask;
+mod devops;
+mod entra;
+mod gcp;
+mod github;
+mod his;
+mod jwt;
+mod marvin;
+mod pem;
+mod sas;
+mod util;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use aws::{aws_account_id, is_aws_canary_account};
+pub use cask::cask_checksum;
+pub use entra::entra_checksum;
+pub use github::github_checksum;
+pub use his::his_v1_checksum_bytes;
+pub use marvin::{marvin32, marvin64, seed as marvin_seed};
 
 /// A candidate match handed to a check.
 pub struct CheckInput<'a> {
@@ -90,4 +122,23 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     REGISTRY.iter().map(|(n, _)| *n)
 }
 
-const REGISTRY: &[(&str, CheckFn)] = &[];
+/// Every check, by the name rules use in `check = "…"`.
+const REGISTRY: &[(&str, CheckFn)] = &[
+    ("aws-access-key-id", aws::access_key_id),
+    ("aws-secret-access-key", aws::secret_access_key),
+    ("aws-session-token", aws::session_token),
+    ("aws-bedrock-long-term", aws::bedrock_long_term),
+    ("aws-bedrock-short-term", aws::bedrock_short_term),
+    ("gcp-service-account", gcp::service_account),
+    ("azure-identifiable-key", his::identifiable_key),
+    ("azure-cask", cask::cask),
+    ("azure-storage-key", his::storage_key),
+    ("azure-sas", sas::sas),
+    ("entra-client-secret", entra::client_secret),
+    ("azure-devops-legacy-pat", devops::legacy_pat),
+    ("jwt", jwt::jwt),
+    ("jwt-entra", jwt::jwt_entra),
+    ("private-key", pem::private_key),
+    ("private-key-base64", pem::private_key_base64),
+    ("github-token", github::token),
+];

@@ -1,0 +1,6 @@
+environment    = "prod"
+aws_region     = "us-east-1"
+aws_access_key = "AKIA24LPOGXCBPPNBB74"
+aws_secret_key = "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"
+vpc_cidr       = "10.40.0.0/16"
+ami_id         = "ami-0f333d08f3466e595"

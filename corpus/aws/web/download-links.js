@@ -1,0 +1,9 @@
+// Links pasted from the support ticket; they expire after an hour.
+export const REPORT_URL =
+  'https://nw-exports.s3.eu-west-1.amazonaws.com/2025/03/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAXIT6D6FM2Y6IBKER%2F20250301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20250301T101500Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=af61b73d9d5070762fdf8886a4f9052a00296dc11f3c2a34fee361675f928263';
+export const INVOICE_URL = `https://nw-exports.s3.amazonaws.com/invoices/8841.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAYMFLQSLG3GCIJY25%2F20250302%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20250302T080000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host
+  &X-Amz-Security-Token=IQoJb3JpZ2luX2VjEArSPoWE4eEM%2F1yAYnjYAcniYqV6UXOIe73EjXW5%2BoJT7Lx5EPpfRv3leb4HJ%2BsXv0TCOfPxvB74AeeXkqRO4tk7Oiff4KSKIFCf0JVTcHBVvG4w3YKIYXtjNemkgZJJTvTSBajLD2pGa8lHGdUodsVjSysHZX0eyo8Qkw4EuIeyrJthiDi9VUbKUpIAlDlUQZRL5L1lmaBxHtx00SPIGaxeU3MECapFKqy%2FTQMsMy%2FLEH%2Fb06USWS88IoKOzWcu%2BMLfbWj6uAylr1XQgNCG58Ce6fN%2BDpIpEdchuiuDaTbxhNnrm6Yer3LNVQYn%2Bf5cB7OzWyuC0otY0f8OHyUvfUCM4A0%2F%2BjvwBh5cYwKaij5AYAMdqDfe96iw3UfKf5lpCaditiYmM47BUIBbqqA4e9oKF26ZNV0tcpFwMadxX6q1x71Id8K9cLnZGEpatC0ntDTwj8cQz1NG8WIvmshZd9jHo3oYCIsWchIsYZX%2FLkn9emJHS2wB%2F8%2BpoS2caOhoAIeU1xequexAUCrRC392i1lBaL0DKFeANVFumCyQaAH8j6D19tDnkXQOW6C5WunNidoeGowWXKFl4h4WCYmSuAcnUaSrUwTZDxuWlG2H4nyzbW9%3D
+  &X-Amz-Signature=e4f24bb92d7eb9c23b6c15ed61378e8f934c95d177f0f78d4c4688bcc34e9ed9`;
+// docs sample, see https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
+const SAMPLE = 'https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=89e48569d2a86da86241b968752a9ce3d12b2aa9994f746fe590f4105f0986b4';
+const SIG_ONLY = 'bf06c0cc3225a5a040f2abfe9505c69458156133f089b1eef739c382ed7c998c';  // X-Amz-Signature of the request above

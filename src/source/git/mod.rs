@@ -1,0 +1,284 @@
+//! Git repositories: every unique blob once, then attribution for the few
+//! that had findings.
+//!
+//! A full-history scan never walks diffs. [`Repo::for_each_blob`] enumerates
+//! the object database (every pack, including those of alternates, then the
+//! loose objects) with gix's parallel pack traversal, keeps blobs, drops
+//! duplicates by id and hands each unique blob to the visitor on gix's worker
+//! threads. Only blobs that produced findings are then attributed to commits
+//! and paths ([`Repo::attribute`]), by one walk of the commit graph that
+//! compares tree ids and descends only into changed subtrees.
+//!
+//! Narrow scans (pre-push, pull requests, `--since`) use
+//! [`Repo::blobs_in_range`] and [`Repo::staged_blobs`] to pick the blobs, and
+//! [`Repo::visit_blobs`] to read them with per-object lookups.
+//!
+//! Nothing here knows about rules or findings; corrupt, missing, huge, binary
+//! and Git LFS pointer objects are recorded in
+//! [`Counters`](crate::stats::Counters) and skipped, never fatal.
+//!
+//! ```text
+//! open(path) ─▶ Repo ─┬─ for_each_blob ─▶ visit(id, bytes)      (all history)
+//!                     ├─ blobs_in_range / staged_blobs ─▶ visit_blobs
+//!                     └─ attribute(ids) ─▶ commit, paths, counts  (findings only)
+//! ```
+
+mod attribute;
+mod commit;
+mod odb;
+mod range;
+mod staged;
+mod tree;
+
+use std::path::{Path, PathBuf};
+
+pub use attribute::Attribution;
+pub use commit::CommitInfo;
+pub use gix::ObjectId;
+pub use odb::{HistoryOptions, HistoryStats};
+pub use range::{RangeBlob, RevRange};
+pub use staged::StagedBlob;
+
+/// What can go wrong at the level of a whole repository operation.
+///
+/// Problems with single objects are not errors: they are skipped and
+/// counted. The CLI maps [`GitError::NotARepository`] and
+/// [`GitError::BadRevision`] to a usage error (exit 2) and the rest to "scan
+/// could not complete" (exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The path does not exist or is not a git repository (worktree, `.git`
+    /// directory or bare repository).
+    #[error("{}: not a git repository ({reason})", path.display())]
+    NotARepository { path: PathBuf, reason: String },
+    /// A revision, range or ref name that does not resolve to a commit.
+    #[error("cannot resolve revision {spec:?}: {reason}")]
+    BadRevision { spec: String, reason: String },
+    /// Anything else: refs, the index or the object store could not be read.
+    #[error("{context}: {reason}")]
+    Repository { context: String, reason: String },
+}
+
+impl GitError {
+    pub(crate) fn repo(
+        context: impl Into<String>,
+        err: &(dyn std::error::Error + 'static),
+    ) -> Self {
+        GitError::Repository {
+            context: context.into(),
+            reason: describe(err),
+        }
+    }
+}
+
+/// An error and its sources on one line, each cause once (gix repeats the
+/// message of a wrapped error in its wrapper's text).
+pub(crate) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+/// An opened repository. Cheap to share: it is `Send + Sync`, and every
+/// operation works on its own thread-local handle with its own caches.
+pub struct Repo {
+    repo: gix::ThreadSafeRepository,
+}
+
+/// Opens the repository at `path`: a worktree, its `.git` directory, or a
+/// bare repository. Parent directories are not searched (see [`discover`]),
+/// so a scan never silently covers a different repository than the one named.
+pub fn open(path: &Path) -> Result<Repo, GitError> {
+    if !path.exists() {
+        return Err(GitError::NotARepository {
+            path: path.to_path_buf(),
+            reason: "no such file or directory".into(),
+        });
+    }
+    match gix::open(path) {
+        Ok(repo) => Ok(Repo {
+            repo: repo.into_sync(),
+        }),
+        Err(err) => Err(GitError::NotARepository {
+            path: path.to_path_buf(),
+            reason: describe(&err),
+        }),
+    }
+}
+
+/// Like [`open`], but also accepts a directory inside a worktree, as `git`
+/// itself does.
+pub fn discover(path: &Path) -> Result<Repo, GitError> {
+    match gix::discover(path) {
+        Ok(repo) => Ok(Repo {
+            repo: repo.into_sync(),
+        }),
+        Err(err) => Err(GitError::NotARepository {
+            path: path.to_path_buf(),
+            reason: describe(&err),
+        }),
+    }
+}
+
+/// Object cache per thread-local handle for attribution and ranges: trees
+/// of a child commit are mostly those of its parent, so repeated lookups
+/// are common. The bulk scan does not use it.
+const OBJECT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Delta-base cache per handle, sized like git's `core.deltaBaseCacheLimit`
+/// (96 MiB): walking history decodes the same delta bases over and over,
+/// and gix's default 64-entry cache thrashes on long chains.
+const PACK_CACHE_BYTES: usize = 96 * 1024 * 1024;
+
+impl Repo {
+    /// A handle for this thread, with an object cache.
+    pub(crate) fn local(&self) -> gix::Repository {
+        let mut repo = self.repo.to_thread_local();
+        repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                PACK_CACHE_BYTES,
+            ))
+        });
+        repo
+    }
+
+    /// The `.git` directory (the repository itself when bare).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.git_dir()
+    }
+
+    /// The checked-out worktree, `None` for a bare repository.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.work_dir()
+    }
+
+    /// Whether this is a shallow clone (missing parents are then expected).
+    pub fn is_shallow(&self) -> bool {
+        self.repo.to_thread_local().is_shallow().unwrap_or(false)
+    }
+
+    /// Resolves `spec` (`HEAD`, `main`, `origin/main`, `v1.0`, `HEAD~3`, a
+    /// hex id or prefix) to a commit id, peeling annotated tags.
+    pub fn rev_parse(&self, spec: &str) -> Result<ObjectId, GitError> {
+        let repo = self.local();
+        resolve_commit(&repo, spec)
+    }
+
+    /// The commits named by refs under each of `prefixes` (e.g.
+    /// `refs/remotes/`, or `refs/` for all), peeled to commits. Refs that
+    /// do not name a commit (a tag of a blob) are left out; so are broken
+    /// refs, which cannot name history a push would send. Used for the
+    /// exclusion side of "commits not on any remote yet".
+    pub fn ref_tips(&self, prefixes: &[&str]) -> Result<Vec<ObjectId>, GitError> {
+        let repo = self.local();
+        let mut tips = Vec::new();
+        for target in ref_targets(&repo)? {
+            if prefixes.iter().any(|p| target.name.starts_with(p))
+                && target.kind == gix::object::Kind::Commit
+            {
+                tips.push(target.id);
+            }
+        }
+        tips.sort();
+        tips.dedup();
+        Ok(tips)
+    }
+}
+
+/// A ref, fully peeled: its name, the object it names and that object's kind.
+pub(crate) struct RefTarget {
+    pub name: String,
+    pub id: ObjectId,
+    pub kind: gix::object::Kind,
+}
+
+/// All refs (and `HEAD` when detached or pointing at a branch), peeled.
+/// Unreadable refs and refs to missing objects are skipped: a broken ref
+/// must not stop a history scan.
+pub(crate) fn ref_targets(repo: &gix::Repository) -> Result<Vec<RefTarget>, GitError> {
+    let platform = repo
+        .references()
+        .map_err(|e| GitError::repo("cannot read refs", &e))?;
+    let iter = platform
+        .all()
+        .map_err(|e| GitError::repo("cannot list refs", &e))?;
+    let mut out = Vec::new();
+    let mut push = |name: String, id: ObjectId| {
+        if let Ok(header) = repo.find_header(id) {
+            out.push(RefTarget {
+                name,
+                id,
+                kind: header.kind(),
+            });
+        }
+    };
+    for reference in iter {
+        let Ok(mut reference) = reference else {
+            continue;
+        };
+        let name = reference.name().as_bstr().to_string();
+        if let Ok(id) = reference.peel_to_id() {
+            push(name, id.detach());
+        }
+    }
+    if let Ok(Some(id)) = repo.head().and_then(|mut head| head.try_peel_to_id()) {
+        push("HEAD".into(), id.detach());
+    }
+    Ok(out)
+}
+
+/// `spec` to a commit id, peeling tags.
+pub(crate) fn resolve_commit(repo: &gix::Repository, spec: &str) -> Result<ObjectId, GitError> {
+    let bad = |reason: String| GitError::BadRevision {
+        spec: spec.to_string(),
+        reason,
+    };
+    let id = repo
+        .rev_parse_single(spec)
+        .map_err(|e| bad(describe(&e)))?
+        .detach();
+    peel_to_commit(repo, id).map_err(bad)
+}
+
+/// `id` itself if it is a commit, the commit an annotated tag points to, or
+/// a reason why neither.
+///
+/// Written out rather than gix's `peel_to_kind`, which panics on a
+/// malformed tag.
+pub(crate) fn peel_to_commit(repo: &gix::Repository, id: ObjectId) -> Result<ObjectId, String> {
+    use gix::prelude::Find;
+    let mut buf = Vec::new();
+    let mut current = id;
+    // Tags of tags are legal; a chain this long is not a real one.
+    for _ in 0..32 {
+        let object = match repo.objects.try_find(&current, &mut buf) {
+            Ok(Some(object)) => object,
+            Ok(None) => return Err(format!("object {current} is missing")),
+            Err(e) => return Err(format!("object {current}: {}", describe(&e))),
+        };
+        match object.kind {
+            gix::object::Kind::Commit => return Ok(current),
+            gix::object::Kind::Tag => {
+                current = gix::objs::TagRefIter::from_bytes(object.data, repo.object_hash())
+                    .target_id()
+                    .map_err(|e| format!("corrupt tag {current}: {}", describe(&e)))?;
+            }
+            kind => return Err(format!("{id} names a {kind}, not a commit")),
+        }
+    }
+    Err(format!("{id}: too many nested tags"))
+}
+
+/// A git path as UTF-8 for reports (invalid bytes become U+FFFD).
+pub(crate) fn path_string(path: &gix::bstr::BStr) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}

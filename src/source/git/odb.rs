@@ -1,0 +1,734 @@
+//! Enumerating the object database: every unique blob, once, in parallel.
+//!
+//! Packs are decoded with gix's pack index traversal (`DeltaTreeLookup`):
+//! it resolves every delta chain exactly once, on its own worker threads,
+//! and calls us with each decoded object. We keep blobs and run the visitor
+//! right there, so there is no queue and no copy between decoding and
+//! scanning. The traversal works one pack at a time and knows nothing of
+//! loose objects, so a concurrent set of blob ids makes sure each blob is
+//! visited once however many packs (or loose files) hold it.
+//!
+//! Failure is local: a pack that cannot be opened is recorded and skipped;
+//! a pack whose traversal fails (a corrupt entry aborts gix's traversal) is
+//! re-read entry by entry so only the corrupt objects are lost; a corrupt
+//! loose object is recorded and skipped.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use gix::odb::pack;
+use gix::prelude::{Find, Header};
+use gix::ObjectId;
+
+use super::{describe, GitError, Repo};
+use crate::stats::{Counters, SkipReason};
+
+/// How much of a blob's start is searched for a NUL byte.
+const BINARY_PROBE: usize = 8 * 1024;
+
+/// Git LFS pointer files start with one of these; their content lives
+/// elsewhere and the pointer itself holds no secret. (`hawser` is the
+/// pre-1.0 name of the spec.)
+const LFS_PREFIXES: [&[u8]; 2] = [
+    b"version https://git-lfs.github.com/spec/",
+    b"version https://hawser.github.com/spec/",
+];
+
+/// Pointer files are tiny; the spec caps them below 1024 bytes.
+const LFS_MAX_POINTER: usize = 1024;
+
+/// `keyhound git` settings for reading blobs.
+#[derive(Debug, Clone)]
+pub struct HistoryOptions {
+    /// Blobs larger than this are skipped (`--max-file-size`).
+    pub max_blob_size: u64,
+    /// Scan blobs with NUL bytes too (`--binary`).
+    pub binary: bool,
+    /// Worker threads; 0 picks the number of CPUs.
+    pub threads: usize,
+}
+
+impl Default for HistoryOptions {
+    fn default() -> Self {
+        HistoryOptions {
+            max_blob_size: 64 * 1024 * 1024,
+            binary: false,
+            threads: 0,
+        }
+    }
+}
+
+/// What one enumeration saw. Every unique blob ends up in exactly one of
+/// `scanned`, `too_large`, `binary`, `lfs_pointers`; `corrupt` counts
+/// objects of any kind that could not be decoded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryStats {
+    /// Pack files traversed (including those of alternates).
+    pub packs: u64,
+    /// Loose object files found.
+    pub loose_objects: u64,
+    /// Objects decoded, of every kind, counting each copy.
+    pub objects: u64,
+    /// Unique blobs.
+    pub blobs: u64,
+    /// Further copies of blobs already seen (in another pack, or loose too).
+    pub duplicate_blobs: u64,
+    /// Blobs handed to the visitor.
+    pub scanned: u64,
+    /// Their total size.
+    pub bytes: u64,
+    /// Blobs over [`HistoryOptions::max_blob_size`].
+    pub too_large: u64,
+    /// Blobs with a NUL byte in their first 8 KiB.
+    pub binary: u64,
+    /// Git LFS pointer files.
+    pub lfs_pointers: u64,
+    /// Objects that could not be read or decoded, or were requested but
+    /// missing.
+    pub corrupt: u64,
+}
+
+impl Repo {
+    /// Hands every unique blob in the object database to `visit`, exactly
+    /// once, from several threads at a time. Covers every pack (also of
+    /// alternates) and every loose object, reachable or not.
+    ///
+    /// Skipped blobs (too large, binary, LFS pointer) and corrupt objects
+    /// are recorded in `counters` under the object id and counted in the
+    /// returned stats; scanned blobs go to `counters.scanned`. Only a
+    /// missing or unlistable object directory is an error.
+    pub fn for_each_blob(
+        &self,
+        opts: &HistoryOptions,
+        counters: &Counters,
+        visit: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    ) -> Result<HistoryStats, GitError> {
+        let repo = self.repo.to_thread_local();
+        let store = repo.objects.store_ref();
+        let hash = store.object_hash();
+        let mut dirs = vec![store.path().to_path_buf()];
+        dirs.extend(
+            store
+                .alternate_db_paths()
+                .map_err(|e| GitError::repo("cannot read alternates", &e))?,
+        );
+        let threads = thread_count(opts.threads);
+        let tally = Tally::default();
+        let scanner = Scanner {
+            opts,
+            counters,
+            visit,
+            seen: &SeenSet::default(),
+            tally: &tally,
+        };
+        // Packs first: the fast path covers nearly everything, and a loose
+        // copy of a packed blob is then dropped without being read.
+        for dir in &dirs {
+            for idx in pack_indices(dir)? {
+                scanner.pack(&idx, hash, threads);
+            }
+        }
+        for dir in &dirs {
+            scanner.loose(dir, hash, threads);
+        }
+        Ok(tally.into_stats())
+    }
+
+    /// Reads the given blobs with per-object lookups (a pack cache keeps
+    /// delta chains cheap) and hands each readable one to `visit`, with the
+    /// same skip rules and counting as [`Repo::for_each_blob`]. Meant for
+    /// the few blobs of a range or the index, not for whole histories.
+    /// Duplicate ids are visited once; ids that are not blobs are ignored.
+    pub fn visit_blobs(
+        &self,
+        ids: &[ObjectId],
+        opts: &HistoryOptions,
+        counters: &Counters,
+        visit: &(dyn Fn(ObjectId, &[u8]) + Sync),
+    ) -> HistoryStats {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let tally = Tally::default();
+        let scanner = Scanner {
+            opts,
+            counters,
+            visit,
+            seen: &SeenSet::default(),
+            tally: &tally,
+        };
+        in_parallel(ids.len(), thread_count(opts.threads), &|claim| {
+            let repo = self.local();
+            let mut local = LocalTally::new(&tally);
+            let mut buf = Vec::new();
+            while let Some(range) = claim() {
+                for id in &ids[range] {
+                    scanner.by_lookup(&repo, *id, &mut buf, &mut local);
+                }
+            }
+        });
+        tally.into_stats()
+    }
+}
+
+/// `*.idx` files in `objects/pack` that have their `.pack`, sorted. A
+/// missing `pack` directory is an empty list (a fresh repository).
+fn pack_indices(objects_dir: &Path) -> Result<Vec<PathBuf>, GitError> {
+    let pack_dir = objects_dir.join("pack");
+    let entries = match std::fs::read_dir(&pack_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(GitError::repo(
+                format!("cannot list {}", pack_dir.display()),
+                &e,
+            ))
+        }
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "idx")
+                && path.with_extension("pack").is_file()
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// `0` means one thread per CPU.
+pub(crate) fn thread_count(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Hands out the next range of indices to work on, `None` when done.
+pub(crate) type Claim<'a> = &'a dyn Fn() -> Option<Range<usize>>;
+
+/// Runs `work` on up to `threads` scoped threads. Each call of `work` is one
+/// thread: it claims index ranges of `0..len` until none are left, so
+/// per-thread state (buffers, handles) is set up once per thread.
+pub(crate) fn in_parallel(len: usize, threads: usize, work: &(dyn Fn(Claim<'_>) + Sync)) {
+    if len == 0 {
+        return;
+    }
+    let chunk = (len / (threads.max(1) * 8)).clamp(1, 512);
+    let next = AtomicUsize::new(0);
+    let claim = || {
+        let start = next.fetch_add(chunk, Ordering::Relaxed);
+        (start < len).then(|| start..(start + chunk).min(len))
+    };
+    let threads = threads.clamp(1, len.div_ceil(chunk));
+    if threads == 1 {
+        work(&claim);
+        return;
+    }
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| work(&claim));
+        }
+    });
+}
+
+/// Blob ids seen so far, sharded by the id's first byte so that threads
+/// rarely contend for the same lock. Ids are uniformly distributed, and
+/// each lock is held only for one hash-set insert.
+struct SeenSet {
+    shards: Vec<Mutex<gix::hashtable::HashSet<ObjectId>>>,
+}
+
+const SHARDS: usize = 64;
+
+impl Default for SeenSet {
+    fn default() -> Self {
+        SeenSet {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl SeenSet {
+    fn shard(&self, id: &gix::oid) -> std::sync::MutexGuard<'_, gix::hashtable::HashSet<ObjectId>> {
+        let shard = &self.shards[id.as_bytes()[0] as usize % SHARDS];
+        // A poisoned shard only means a visitor panicked while another
+        // thread held it; the set itself is intact.
+        shard.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `true` if `id` was not in the set before.
+    fn insert(&self, id: ObjectId) -> bool {
+        self.shard(&id).insert(id)
+    }
+
+    fn contains(&self, id: &gix::oid) -> bool {
+        self.shard(id).contains(id)
+    }
+}
+
+/// Shared totals, updated once per thread rather than once per object.
+#[derive(Default)]
+struct Tally {
+    packs: AtomicU64,
+    loose_objects: AtomicU64,
+    objects: AtomicU64,
+    blobs: AtomicU64,
+    duplicate_blobs: AtomicU64,
+    scanned: AtomicU64,
+    bytes: AtomicU64,
+    too_large: AtomicU64,
+    binary: AtomicU64,
+    lfs_pointers: AtomicU64,
+    corrupt: AtomicU64,
+}
+
+impl Tally {
+    fn into_stats(self) -> HistoryStats {
+        HistoryStats {
+            packs: self.packs.into_inner(),
+            loose_objects: self.loose_objects.into_inner(),
+            objects: self.objects.into_inner(),
+            blobs: self.blobs.into_inner(),
+            duplicate_blobs: self.duplicate_blobs.into_inner(),
+            scanned: self.scanned.into_inner(),
+            bytes: self.bytes.into_inner(),
+            too_large: self.too_large.into_inner(),
+            binary: self.binary.into_inner(),
+            lfs_pointers: self.lfs_pointers.into_inner(),
+            corrupt: self.corrupt.into_inner(),
+        }
+    }
+}
+
+/// A thread's own counts, added to the shared [`Tally`] when dropped. gix
+/// clones the pack processor once per worker thread; each clone starts at
+/// zero, so nothing is counted twice.
+struct LocalTally<'a> {
+    shared: &'a Tally,
+    counts: HistoryStats,
+}
+
+impl<'a> LocalTally<'a> {
+    fn new(shared: &'a Tally) -> Self {
+        LocalTally {
+            shared,
+            counts: HistoryStats::default(),
+        }
+    }
+}
+
+impl Clone for LocalTally<'_> {
+    fn clone(&self) -> Self {
+        LocalTally::new(self.shared)
+    }
+}
+
+impl Drop for LocalTally<'_> {
+    fn drop(&mut self) {
+        let c = &self.counts;
+        let s = self.shared;
+        for (from, to) in [
+            (c.packs, &s.packs),
+            (c.loose_objects, &s.loose_objects),
+            (c.objects, &s.objects),
+            (c.blobs, &s.blobs),
+            (c.duplicate_blobs, &s.duplicate_blobs),
+            (c.scanned, &s.scanned),
+            (c.bytes, &s.bytes),
+            (c.too_large, &s.too_large),
+            (c.binary, &s.binary),
+            (c.lfs_pointers, &s.lfs_pointers),
+            (c.corrupt, &s.corrupt),
+        ] {
+            if from > 0 {
+                to.fetch_add(from, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Why a blob is not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Scan,
+    TooLarge,
+    Binary,
+    LfsPointer,
+}
+
+/// The skip rules, on a blob's full content.
+pub(crate) fn classify(data: &[u8], opts: &HistoryOptions) -> Verdict {
+    if data.len() as u64 > opts.max_blob_size {
+        Verdict::TooLarge
+    } else if data.len() < LFS_MAX_POINTER && LFS_PREFIXES.iter().any(|p| data.starts_with(p)) {
+        Verdict::LfsPointer
+    } else if !opts.binary && memchr::memchr(0, &data[..data.len().min(BINARY_PROBE)]).is_some() {
+        Verdict::Binary
+    } else {
+        Verdict::Scan
+    }
+}
+
+/// Everything the per-object path needs, shared by reference across
+/// threads.
+struct Scanner<'a> {
+    opts: &'a HistoryOptions,
+    counters: &'a Counters,
+    visit: &'a (dyn Fn(ObjectId, &[u8]) + Sync),
+    seen: &'a SeenSet,
+    tally: &'a Tally,
+}
+
+impl Scanner<'_> {
+    /// A decoded blob from anywhere: dropped if seen before, else scanned
+    /// or skipped.
+    fn blob(&self, id: ObjectId, data: &[u8], local: &mut LocalTally<'_>) {
+        if !self.seen.insert(id) {
+            local.counts.duplicate_blobs += 1;
+            return;
+        }
+        local.counts.blobs += 1;
+        self.unique_blob(id, data, local);
+    }
+
+    fn unique_blob(&self, id: ObjectId, data: &[u8], local: &mut LocalTally<'_>) {
+        match classify(data, self.opts) {
+            Verdict::Scan => {
+                local.counts.scanned += 1;
+                local.counts.bytes += data.len() as u64;
+                self.counters.scanned(data.len());
+                (self.visit)(id, data);
+            }
+            Verdict::TooLarge => self.too_large(id, data.len() as u64, local),
+            Verdict::Binary => {
+                local.counts.binary += 1;
+                self.counters.skip(
+                    id.to_string(),
+                    SkipReason::Binary,
+                    "binary blob (NUL byte in the first 8 KiB)",
+                );
+            }
+            Verdict::LfsPointer => {
+                local.counts.lfs_pointers += 1;
+                self.counters.skip(
+                    id.to_string(),
+                    SkipReason::Binary,
+                    "Git LFS pointer (the content is not in the repository)",
+                );
+            }
+        }
+    }
+
+    fn too_large(&self, id: ObjectId, size: u64, local: &mut LocalTally<'_>) {
+        local.counts.too_large += 1;
+        self.counters.skip(
+            id.to_string(),
+            SkipReason::TooLarge,
+            format!(
+                "blob of {size} bytes is over the size limit of {} bytes",
+                self.opts.max_blob_size
+            ),
+        );
+    }
+
+    fn corrupt(&self, what: String, message: String, local: &mut LocalTally<'_>) {
+        local.counts.corrupt += 1;
+        self.counters.skip(what, SkipReason::Unreadable, message);
+    }
+
+    /// One pack, with gix's parallel delta-tree traversal; entry by entry
+    /// if that fails.
+    fn pack(&self, idx: &Path, hash: gix::hash::Kind, threads: usize) {
+        let mut local = LocalTally::new(self.tally);
+        let bundle = match pack::Bundle::at(idx, hash) {
+            Ok(bundle) => bundle,
+            Err(e) => {
+                self.corrupt(
+                    idx.display().to_string(),
+                    format!(
+                        "pack cannot be opened, its objects are not scanned: {}",
+                        describe(&e)
+                    ),
+                    &mut local,
+                );
+                return;
+            }
+        };
+        local.counts.packs += 1;
+        let processor = {
+            let mut local = LocalTally::new(self.tally);
+            move |kind: gix::object::Kind,
+                  data: &[u8],
+                  entry: &pack::index::Entry,
+                  _: &dyn gix::Progress| {
+                local.counts.objects += 1;
+                if kind == gix::object::Kind::Blob {
+                    self.blob(entry.oid, data, &mut local);
+                }
+                Ok(())
+            }
+        };
+        let interrupt = AtomicBool::new(false);
+        let outcome = bundle.index.traverse(
+            &bundle.pack,
+            &mut gix::progress::Discard,
+            &interrupt,
+            processor,
+            pack::index::traverse::Options {
+                traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
+                thread_limit: Some(threads),
+                check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
+                ..Default::default()
+            },
+        );
+        if outcome.is_err() {
+            // The traversal stops at the first undecodable entry. Objects
+            // it already handed over are in `seen`; re-read the rest one by
+            // one so that only the broken entries are lost. Non-blob
+            // objects decoded before the failure are counted twice in
+            // `objects`, which is only a rough total anyway.
+            self.pack_entry_by_entry(&bundle, threads);
+        }
+    }
+
+    /// The slow path for a damaged pack: each index entry on its own, so a
+    /// corrupt entry (or a delta whose base is corrupt) costs only itself.
+    fn pack_entry_by_entry(&self, bundle: &pack::Bundle, threads: usize) {
+        let index = &bundle.index;
+        let data = &bundle.pack;
+        let total = index.num_objects() as usize;
+        in_parallel(total, threads, &|claim| {
+            let mut local = LocalTally::new(self.tally);
+            let mut inflate = gix::zlib::Inflate::default();
+            let mut buf = Vec::new();
+            let resolve =
+                |id: &gix::oid| -> gix::Result<Option<pack::data::decode::header::ResolvedBase>> {
+                    match index.lookup(id) {
+                        Some(i) => Ok(Some(pack::data::decode::header::ResolvedBase::InPack(
+                            data.entry(index.pack_offset_at_index(i))?,
+                        ))),
+                        None => Ok(None),
+                    }
+                };
+            while let Some(range) = claim() {
+                for i in range {
+                    let i = i as u32;
+                    let id = index.oid_at_index(i).to_owned();
+                    if self.seen.contains(&id) {
+                        continue;
+                    }
+                    let header = data
+                        .entry(index.pack_offset_at_index(i))
+                        .and_then(|entry| data.decode_header(entry, &mut inflate, &resolve));
+                    let header = match header {
+                        Ok(header) => header,
+                        Err(e) => {
+                            self.corrupt(id.to_string(), corrupt_message(bundle, &e), &mut local);
+                            continue;
+                        }
+                    };
+                    local.counts.objects += 1;
+                    if header.kind != gix::object::Kind::Blob {
+                        continue;
+                    }
+                    if header.object_size > self.opts.max_blob_size {
+                        if self.seen.insert(id) {
+                            local.counts.blobs += 1;
+                            self.too_large(id, header.object_size, &mut local);
+                        }
+                        continue;
+                    }
+                    match bundle.get_object_by_index(
+                        i,
+                        &mut buf,
+                        &mut inflate,
+                        &mut pack::cache::Never,
+                    ) {
+                        Ok((object, _)) => self.blob(id, object.data, &mut local),
+                        Err(e) => {
+                            self.corrupt(id.to_string(), corrupt_message(bundle, &e), &mut local)
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Every loose object under `objects_dir`, read in parallel.
+    fn loose(&self, objects_dir: &Path, hash: gix::hash::Kind, threads: usize) {
+        let store = gix::odb::loose::Store::at(objects_dir, hash);
+        let mut local = LocalTally::new(self.tally);
+        let mut ids = Vec::new();
+        for id in store.iter() {
+            match id {
+                Ok(id) => ids.push(id),
+                Err(e) => self.corrupt(
+                    objects_dir.display().to_string(),
+                    format!("cannot list loose objects: {}", describe(&e)),
+                    &mut local,
+                ),
+            }
+        }
+        local.counts.loose_objects += ids.len() as u64;
+        in_parallel(ids.len(), threads, &|claim| {
+            let mut local = LocalTally::new(self.tally);
+            let mut buf = Vec::new();
+            while let Some(range) = claim() {
+                for id in &ids[range] {
+                    self.loose_object(&store, *id, &mut buf, &mut local);
+                }
+            }
+        });
+    }
+
+    fn loose_object(
+        &self,
+        store: &gix::odb::loose::Store,
+        id: ObjectId,
+        buf: &mut Vec<u8>,
+        local: &mut LocalTally<'_>,
+    ) {
+        if self.seen.contains(&id) {
+            local.counts.duplicate_blobs += 1;
+            return;
+        }
+        let (size, kind) = match store.try_header(&id) {
+            Ok(Some(header)) => header,
+            Ok(None) => return, // removed since listing (a concurrent gc)
+            Err(e) => {
+                self.corrupt(
+                    id.to_string(),
+                    format!("corrupt loose object: {}", describe(&e)),
+                    local,
+                );
+                return;
+            }
+        };
+        local.counts.objects += 1;
+        if kind != gix::object::Kind::Blob {
+            return;
+        }
+        if size > self.opts.max_blob_size {
+            if self.seen.insert(id) {
+                local.counts.blobs += 1;
+                self.too_large(id, size, local);
+            }
+            return;
+        }
+        match store.try_find(&id, buf) {
+            Ok(Some(object)) => self.blob(id, object.data, local),
+            Ok(None) => {}
+            Err(e) => self.corrupt(
+                id.to_string(),
+                format!("corrupt loose object: {}", describe(&e)),
+                local,
+            ),
+        }
+    }
+
+    /// One blob through the repository's object handle (any pack or loose
+    /// file, alternates included).
+    fn by_lookup(
+        &self,
+        repo: &gix::Repository,
+        id: ObjectId,
+        buf: &mut Vec<u8>,
+        local: &mut LocalTally<'_>,
+    ) {
+        let missing = |local: &mut LocalTally<'_>, message: String| {
+            self.corrupt(id.to_string(), message, local)
+        };
+        let header = match repo.objects.try_header(&id) {
+            Ok(Some(header)) => header,
+            Ok(None) => return missing(local, "object is missing from the repository".into()),
+            Err(e) => return missing(local, format!("corrupt object: {}", describe(&e))),
+        };
+        local.counts.objects += 1;
+        if header.kind() != gix::object::Kind::Blob {
+            return;
+        }
+        if header.size() > self.opts.max_blob_size {
+            if self.seen.insert(id) {
+                local.counts.blobs += 1;
+                self.too_large(id, header.size(), local);
+            }
+            return;
+        }
+        match repo.objects.try_find(&id, buf) {
+            Ok(Some(object)) => self.blob(id, object.data, local),
+            Ok(None) => missing(local, "object is missing from the repository".into()),
+            Err(e) => missing(local, format!("corrupt object: {}", describe(&e))),
+        }
+    }
+}
+
+fn corrupt_message(bundle: &pack::Bundle, err: &gix::Error) -> String {
+    let name = bundle.pack.path().file_name().map_or_else(
+        || bundle.pack.path().display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    format!("corrupt object in {name}: {}", describe(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_applies_the_skip_rules_in_order() {
+        let opts = HistoryOptions {
+            max_blob_size: 200,
+            ..HistoryOptions::default()
+        };
+        assert_eq!(classify(b"plain text", &opts), Verdict::Scan);
+        assert_eq!(classify(b"a\0b", &opts), Verdict::Binary);
+        assert_eq!(classify(&[b'x'; 201], &opts), Verdict::TooLarge);
+        let lfs = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
+        assert_eq!(classify(lfs, &opts), Verdict::LfsPointer);
+        let binary_ok = HistoryOptions {
+            binary: true,
+            ..opts.clone()
+        };
+        assert_eq!(classify(b"a\0b", &binary_ok), Verdict::Scan);
+        // NUL beyond the probe window is not binary.
+        let mut late_nul = vec![b'a'; BINARY_PROBE + 10];
+        late_nul[BINARY_PROBE + 5] = 0;
+        let big = HistoryOptions {
+            max_blob_size: u64::MAX,
+            ..opts
+        };
+        assert_eq!(classify(&late_nul, &big), Verdict::Scan);
+    }
+
+    #[test]
+    fn in_parallel_covers_every_index_once() {
+        for (len, threads) in [(0, 4), (1, 4), (7, 1), (1000, 3), (5000, 2)] {
+            let hits: Vec<AtomicUsize> = (0..len).map(|_| AtomicUsize::new(0)).collect();
+            in_parallel(len, threads, &|claim| {
+                while let Some(range) = claim() {
+                    for i in range {
+                        hits[i].fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+            assert!(
+                hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
+                "len {len}"
+            );
+        }
+    }
+
+    #[test]
+    fn seen_set_reports_first_insert_only() {
+        let seen = SeenSet::default();
+        let id = ObjectId::empty_blob(gix::hash::Kind::Sha1);
+        assert!(!seen.contains(&id));
+        assert!(seen.insert(id));
+        assert!(!seen.insert(id));
+        assert!(seen.contains(&id));
+    }
+}
