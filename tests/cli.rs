@@ -390,3 +390,101 @@ fn keyhound_own_checkout_is_clean() {
         stderr(&out)
     );
 }
+
+/// Lines `from..=to` (1-based) of a corpus file.
+fn corpus_lines(rel: &str, from: usize, to: usize) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    text.lines()
+        .skip(from - 1)
+        .take(to + 1 - from)
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn three_clouds_in_all_four_formats() {
+    let f = Fixture::new();
+    let aws = corpus_lines("aws/.env", 4, 5);
+    f.write("root/.env", aws.as_bytes());
+    let sa = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/gcp/firebase/serviceAccountKey.json"),
+    )
+    .unwrap();
+    f.write("root/config/service-account.json", &sa);
+    let storage = corpus_lines("azure/appsettings.json", 8, 8);
+    let storage = storage.trim().trim_end_matches(',');
+    f.write(
+        "root/local.settings.json",
+        format!("{{\n  \"Values\": {{\n    {storage}\n  }}\n}}\n").as_bytes(),
+    );
+    let root = f.root().display().to_string();
+    let secret_tails = [
+        // Middle parts of the clear secrets: never in redacted output.
+        aws.lines().nth(1).unwrap().split('=').nth(1).unwrap()[6..30].to_string(),
+        storage.split("AccountKey=").nth(1).unwrap()[6..40].to_string(),
+    ];
+
+    let expected = [
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "gcp-service-account-key",
+        "azure-storage-account-key",
+    ];
+    for format in ["text", "json", "jsonl", "sarif"] {
+        let out = f.keyhound(&["scan", &root, "--format", format, "--color", "never"]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let text = stdout(&out);
+        for tail in &secret_tails {
+            assert!(!text.contains(tail.as_str()), "{format} shows a secret");
+        }
+        let ids: Vec<String> = match format {
+            "jsonl" => text
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<Value>(l).unwrap()["rule_id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect(),
+            "json" => json(&out)["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule_id"].as_str().unwrap().to_string())
+                .collect(),
+            "sarif" => json(&out)["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["ruleId"].as_str().unwrap().to_string())
+                .collect(),
+            _ => expected
+                .iter()
+                .filter(|id| text.contains(*id))
+                .map(|id| id.to_string())
+                .collect(),
+        };
+        let mut ids = ids;
+        ids.sort();
+        ids.dedup();
+        let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(ids, want, "{format}:\n{text}");
+    }
+    // The service-account finding names the account.
+    let out = f.keyhound(&["scan", &root, "--format", "jsonl"]);
+    let sa_line = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["rule_id"] == "gcp-service-account-key")
+        .unwrap();
+    assert!(sa_line["facts"]["client_email"]
+        .as_str()
+        .unwrap()
+        .ends_with(".iam.gserviceaccount.com"));
+    assert_eq!(sa_line["path"], "config/service-account.json");
+}
