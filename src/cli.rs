@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::detect::{examples, Detector};
 use crate::report::{self, Format};
 use crate::rules::{self, Confidence, RuleSet};
-use crate::scan::{self, Input};
+use crate::scan::{self, GitScope, Input};
+use crate::source::git;
 use crate::source::{PathNamer, WalkOptions};
 
 /// How a run ended.
@@ -51,9 +52,63 @@ pub struct Cli {
 enum Command {
     /// Scan files and directories (or `-` for stdin) for credentials.
     Scan(ScanArgs),
+    /// Scan a git repository's history: every unique blob once.
+    Git(GitArgs),
     /// List or check rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+}
+
+#[derive(Debug, Args)]
+struct GitArgs {
+    /// Repository (worktree, .git directory or bare repository).
+    #[arg(value_name = "REPO", default_value = ".")]
+    repo: PathBuf,
+    /// Scan only blobs introduced by the commits of this range (`A..B`).
+    #[arg(long, value_name = "A..B", conflicts_with_all = ["since", "staged"])]
+    range: Option<String>,
+    /// Scan only blobs introduced since REF (`REF..HEAD`).
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    since: Option<String>,
+    /// Scan staged content (index entries that differ from HEAD).
+    #[arg(long)]
+    staged: bool,
+    /// Attribute findings using only this branch's history.
+    #[arg(long, value_name = "REF")]
+    branch: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Scan blobs that contain NUL bytes.
+    #[arg(long)]
+    binary: bool,
+    /// Skip blobs larger than this many bytes (suffixes K, M, G allowed).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    max_file_size: u64,
+    /// Worker threads (default: one per CPU).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+}
+
+/// Rule, report and display options shared by `scan` and `git`.
+#[derive(Debug, Args)]
+struct OutputArgs {
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest confidence to report [default: medium, or keyhound.toml's].
+    #[arg(long, value_enum)]
+    confidence: Option<Confidence>,
+    /// Print secrets in the clear (they are redacted by default).
+    #[arg(long)]
+    show_secrets: bool,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,19 +151,7 @@ struct ScanArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<PathBuf>,
     #[command(flatten)]
-    rules: RuleArgs,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Lowest confidence to report [default: medium, or keyhound.toml's].
-    #[arg(long, value_enum)]
-    confidence: Option<Confidence>,
-    /// Print secrets in the clear (they are redacted by default).
-    #[arg(long)]
-    show_secrets: bool,
+    output: OutputArgs,
     /// Do not read .gitignore/.ignore files.
     #[arg(long)]
     no_ignore: bool,
@@ -134,9 +177,6 @@ struct ScanArgs {
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
-    /// Colour in text output.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -197,6 +237,7 @@ fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
 fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Git(args) => run_git(args),
         Command::Rules(RulesCommand::List { rules, json }) => {
             let config = load_config(&rules, Path::new("."))?;
             let set = rule_set(&rules, &config)?;
@@ -235,8 +276,8 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
     }
     let namer = PathNamer::for_roots(&args.paths);
     let config_root = if stdin { Path::new(".") } else { namer.base() };
-    let config = load_config(&args.rules, config_root)?;
-    let set = rule_set(&args.rules, &config)?;
+    let config = load_config(&args.output.rules, config_root)?;
+    let set = rule_set(&args.output.rules, &config)?;
     let detector = Detector::new(&set).map_err(usage)?;
 
     let walk = WalkOptions {
@@ -258,17 +299,63 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
     } else {
         Input::Paths(args.paths.clone())
     };
-    let confidence = args
-        .confidence
-        .or(config.confidence)
-        .unwrap_or(Confidence::Medium);
+    let confidence = min_confidence(&args.output, &config);
     let outcome = scan::run(&detector, &input, &walk, &namer, confidence).map_err(usage)?;
-
     let root = (!stdin).then(|| std::fs::canonicalize(namer.base()).unwrap_or_default());
+    finish(&args.output, &set, &outcome, root)
+}
+
+fn run_git(args: GitArgs) -> Result<Exit, Failure> {
+    let repo = git::open(&args.repo).map_err(usage)?;
+    let root = repo
+        .workdir()
+        .map_or_else(|| repo.git_dir().to_path_buf(), Path::to_path_buf);
+    let config = load_config(&args.output.rules, &root)?;
+    let set = rule_set(&args.output.rules, &config)?;
+    let detector = Detector::new(&set).map_err(usage)?;
+    let git_failure = |e: git::GitError| match e {
+        git::GitError::NotARepository { .. } | git::GitError::BadRevision { .. } => usage(e),
+        other => incomplete(other),
+    };
+    let scope = if let Some(range) = &args.range {
+        GitScope::Range(repo.parse_range(range).map_err(git_failure)?)
+    } else if let Some(since) = &args.since {
+        GitScope::Range(repo.since(since).map_err(git_failure)?)
+    } else if args.staged {
+        GitScope::Staged
+    } else {
+        GitScope::Full {
+            branch: args.branch.clone(),
+        }
+    };
+    let options = git::HistoryOptions {
+        max_blob_size: args.max_file_size,
+        binary: args.binary,
+        threads: args.threads,
+    };
+    let confidence = min_confidence(&args.output, &config);
+    let outcome =
+        scan::run_git(&detector, &repo, &scope, &options, confidence).map_err(git_failure)?;
+    finish(&args.output, &set, &outcome, Some(root))
+}
+
+fn min_confidence(args: &OutputArgs, config: &Config) -> Confidence {
+    args.confidence
+        .or(config.confidence)
+        .unwrap_or(Confidence::Medium)
+}
+
+/// Writes the report and decides the exit code.
+fn finish(
+    args: &OutputArgs,
+    set: &RuleSet,
+    outcome: &scan::Outcome,
+    root: Option<PathBuf>,
+) -> Result<Exit, Failure> {
     let report = report::Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
-        rules: &set,
+        rules: set,
         root,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

@@ -18,6 +18,35 @@ pub enum Origin {
     File { path: String },
     /// Standard input (`keyhound scan -`).
     Stdin,
+    /// A blob in a git repository's object database.
+    Git(Box<GitOrigin>),
+}
+
+/// Where a blob sits in git history (`keyhound git`). Line numbers of a
+/// finding refer to the file at `commit`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct GitOrigin {
+    /// The blob's object id.
+    pub blob: String,
+    /// The commit that first introduced the blob (`None`: unreachable, or
+    /// staged and not yet committed).
+    pub commit: Option<String>,
+    /// Every path the blob has; the first is the one shown as `path`.
+    pub paths: Vec<String>,
+    pub author: Option<String>,
+    pub email: Option<String>,
+    /// Author date, RFC 3339.
+    pub date: Option<String>,
+    /// The commit message's summary line.
+    pub summary: Option<String>,
+    /// Whether any ref reaches the blob.
+    pub reachable: bool,
+    /// Whether HEAD's tree contains it (`None` when not computed, e.g. in
+    /// range scans).
+    pub in_head: Option<bool>,
+    /// How many commits carry the blob (full-history scans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<usize>,
 }
 
 impl Origin {
@@ -26,6 +55,7 @@ impl Origin {
         match self {
             Origin::File { path } => path,
             Origin::Stdin => "<stdin>",
+            Origin::Git(g) => g.paths.first().map_or(g.blob.as_str(), String::as_str),
         }
     }
 }
@@ -153,6 +183,14 @@ pub struct Finding {
 impl Finding {
     pub fn path(&self) -> &str {
         self.origin.display_path()
+    }
+
+    /// Git provenance, for findings from `keyhound git`.
+    pub fn git(&self) -> Option<&GitOrigin> {
+        match &self.origin {
+            Origin::Git(g) => Some(g),
+            _ => None,
+        }
     }
 }
 

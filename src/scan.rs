@@ -2,14 +2,15 @@
 //! blob's matches become [`Finding`]s (location, fingerprint, inline
 //! suppression), and the run returns them sorted with its [`Stats`].
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::detect::{Detector, Match};
-use crate::finding::{fingerprint, Finding, Location, Origin, Secret};
+use crate::finding::{fingerprint, Finding, GitOrigin, Location, Origin, Secret};
 use crate::rules::Confidence;
-use crate::source::{self, PathNamer, WalkError, WalkOptions};
+use crate::source::{self, git, PathNamer, WalkError, WalkOptions};
 use crate::stats::{Counters, Stats};
 use crate::suppress;
 
@@ -113,4 +114,134 @@ pub fn sort_and_dedup(findings: &mut Vec<Finding>) {
     };
     findings.sort_by_key(key);
     findings.dedup_by(|a, b| key(a) == key(b));
+}
+
+/// Which part of a repository's history `keyhound git` scans.
+#[derive(Debug, Clone)]
+pub enum GitScope {
+    /// Every unique blob in the object database, reachable or not;
+    /// attribution walks all refs, or only `branch`.
+    Full { branch: Option<String> },
+    /// Blobs introduced by the commits of a range (`A..B`, or `REF..HEAD`
+    /// for `--since`).
+    Range(git::RevRange),
+    /// Index entries that differ from HEAD.
+    Staged,
+}
+
+/// Scans a repository's history: each unique blob once, then commit
+/// provenance for the blobs that had findings only.
+pub fn run_git(
+    detector: &Detector,
+    repo: &git::Repo,
+    scope: &GitScope,
+    options: &git::HistoryOptions,
+    min_confidence: Confidence,
+) -> Result<Outcome, git::GitError> {
+    let started = Instant::now();
+    let counters = Counters::default();
+    // Findings per blob id, made with a provisional origin (the blob id)
+    // and given their provenance once attribution has run.
+    let found: Mutex<Vec<(git::ObjectId, Vec<Finding>)>> = Mutex::new(Vec::new());
+    // The git source counts scanned blobs itself.
+    let visit = |id: git::ObjectId, blob: &[u8]| {
+        let origin = Origin::Git(Box::new(GitOrigin {
+            blob: id.to_string(),
+            commit: None,
+            paths: Vec::new(),
+            author: None,
+            email: None,
+            date: None,
+            summary: None,
+            reachable: false,
+            in_head: None,
+            commits: None,
+        }));
+        let f = findings_in(detector, blob, &origin, min_confidence);
+        if !f.is_empty() {
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, f));
+        }
+    };
+    let mut provenance: HashMap<git::ObjectId, GitOrigin> = HashMap::new();
+    match scope {
+        GitScope::Full { branch } => {
+            repo.for_each_blob(options, &counters, &visit)?;
+            let wanted: HashSet<git::ObjectId> = found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .map(|(id, _)| *id)
+                .collect();
+            for (id, a) in repo.attribute(&wanted, branch.as_deref(), &counters)? {
+                provenance.insert(id, from_attribution(id, a));
+            }
+        }
+        GitScope::Range(range) => {
+            let blobs = repo.blobs_in_range(&range.exclude, &range.include, &counters)?;
+            let ids: Vec<git::ObjectId> = blobs.iter().map(|b| b.id).collect();
+            repo.visit_blobs(&ids, options, &counters, &visit);
+            for b in blobs {
+                let mut origin = from_commit(b.id, b.commit.as_ref(), b.paths);
+                origin.commit = Some(b.commit_id.to_string());
+                origin.reachable = true;
+                provenance.insert(b.id, origin);
+            }
+        }
+        GitScope::Staged => {
+            let staged = repo.staged_blobs()?;
+            let ids: Vec<git::ObjectId> = staged.iter().map(|b| b.id).collect();
+            repo.visit_blobs(&ids, options, &counters, &visit);
+            for b in staged {
+                provenance
+                    .entry(b.id)
+                    .or_insert_with(|| from_commit(b.id, None, Vec::new()))
+                    .paths
+                    .push(b.path);
+            }
+        }
+    }
+    let mut findings = Vec::new();
+    for (id, mut fs) in found.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        if let Some(origin) = provenance.get(&id) {
+            for f in &mut fs {
+                f.origin = Origin::Git(Box::new(origin.clone()));
+            }
+        }
+        findings.append(&mut fs);
+    }
+    sort_and_dedup(&mut findings);
+    Ok(Outcome {
+        findings,
+        stats: counters.finish(started.elapsed()),
+    })
+}
+
+fn from_commit(
+    id: git::ObjectId,
+    commit: Option<&git::CommitInfo>,
+    paths: Vec<String>,
+) -> GitOrigin {
+    GitOrigin {
+        blob: id.to_string(),
+        commit: commit.map(|c| c.id.to_string()),
+        paths,
+        author: commit.map(|c| c.author_name.clone()),
+        email: commit.map(|c| c.author_email.clone()),
+        date: commit.map(|c| c.date.clone()),
+        summary: commit.map(|c| c.summary.clone()),
+        reachable: false,
+        in_head: None,
+        commits: None,
+    }
+}
+
+fn from_attribution(id: git::ObjectId, a: git::Attribution) -> GitOrigin {
+    let mut origin = from_commit(id, a.commit.as_ref(), a.paths);
+    origin.reachable = a.reachable;
+    origin.in_head = Some(a.in_head);
+    origin.commits = Some(a.commits);
+    origin
 }

@@ -35,6 +35,9 @@ pub(crate) struct FindingView<'a> {
     /// Nested so that a check's fact names can never collide with (or
     /// shadow) the fixed top-level fields.
     facts: &'a BTreeMap<String, String>,
+    /// Commit provenance, for `keyhound git` findings only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<&'a crate::finding::GitOrigin>,
 }
 
 impl<'a> FindingView<'a> {
@@ -55,6 +58,7 @@ impl<'a> FindingView<'a> {
             secret: finding.secret.shown(options.show_secrets),
             fingerprint: &finding.fingerprint,
             facts: &finding.facts,
+            git: finding.git(),
         }
     }
 }

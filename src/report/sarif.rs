@@ -281,6 +281,8 @@ fn location(finding: &Finding) -> s::Location {
         .build();
     let artifact = match &finding.origin {
         Origin::File { path } => artifact_location(path),
+        // The file at the introducing commit, relative to the repository.
+        Origin::Git(_) => artifact_location(finding.path()),
         // No file to point at; the URI is only a label.
         Origin::Stdin => s::ArtifactLocation::builder()
             .uri(percent_encode(finding.path(), b""))
@@ -304,7 +306,7 @@ fn result_properties(finding: &Finding) -> s::PropertyBag {
         .iter()
         .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
         .collect();
-    let extra = BTreeMap::from([
+    let mut extra = BTreeMap::from([
         (
             "confidence".to_string(),
             Value::from(finding.confidence.as_str()),
@@ -321,6 +323,12 @@ fn result_properties(finding: &Finding) -> s::PropertyBag {
         // with the fixed keys.
         ("facts".to_string(), Value::Object(facts)),
     ]);
+    // Commit provenance of history findings, as in the JSON `git` object.
+    if let Some(git) = finding.git() {
+        if let Ok(value) = serde_json::to_value(git) {
+            extra.insert("git".to_string(), value);
+        }
+    }
     s::PropertyBag::builder()
         .additional_properties(extra)
         .build()
