@@ -170,9 +170,28 @@ impl Detector {
                 rule: rule.clone(),
             });
         }
+        // The search below reports, at each position, only the longest
+        // keyword starting there; a keyword contained in another is
+        // covered by giving the longer one its owners too.
+        let contained: Vec<(usize, usize)> = (0..keywords.len())
+            .flat_map(|outer| (0..keywords.len()).map(move |inner| (outer, inner)))
+            .filter(|&(outer, inner)| {
+                outer != inner && memchr::memmem::find(&keywords[outer], &keywords[inner]).is_some()
+            })
+            .collect();
+        for (outer, inner) in contained {
+            for rule in owners[inner].clone() {
+                if !owners[outer].contains(&rule) {
+                    owners[outer].push(rule);
+                }
+            }
+        }
+        // Leftmost-longest with a DFA: overlapping search cannot use the
+        // automaton's fast paths and was 60% of a directory scan's time.
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| DetectError::Prefilter(e.to_string()))?;
         let now = std::time::SystemTime::now()
@@ -230,7 +249,14 @@ impl Detector {
     /// Keyword hits → merged `(rule, window)` pairs, sorted by rule and start.
     fn windows(&self, blob: &[u8]) -> Vec<(usize, Range<usize>)> {
         let mut raw: Vec<(usize, usize, usize)> = Vec::new();
-        for hit in self.prefilter.find_overlapping_iter(blob) {
+        // Restart one byte after each hit's start, so keywords that
+        // overlap a hit (rather than sit inside it) are found too.
+        let mut at = 0;
+        while let Some(hit) = self
+            .prefilter
+            .find(aho_corasick::Input::new(blob).span(at..blob.len()))
+        {
+            at = hit.start() + 1;
             for &rule in &self.owners[hit.pattern().as_usize()] {
                 // A little slack past max_span, so that a match reaching
                 // exactly max_span still has its boundary byte in the window.

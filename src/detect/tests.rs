@@ -200,3 +200,38 @@ fn unknown_check_is_an_error() {
     let err = Detector::new(&set).err().unwrap().to_string();
     assert!(err.contains("unknown check `no-such`"), "{err}");
 }
+
+#[test]
+fn overlapping_and_contained_keywords_all_fire() {
+    // "ab_key" contains "key"; "key_id" overlaps "ab_key" ("ab_key_id").
+    let rule = |id: &str, kw: &str| {
+        format!(
+            r#"
+[[rule]]
+id = "{id}"
+name = "n"
+provider = "t"
+description = "d"
+severity = "high"
+confidence = "high"
+keywords = ["{kw}"]
+regex = '''{kw}=(?P<secret>[0-9]{{4}})'''
+"#
+        )
+    };
+    let d = detector(&format!(
+        "{}{}{}",
+        rule("outer", "ab_key"),
+        rule("inner", "key"),
+        rule("overlap", "key_id")
+    ));
+    let ids = |blob: &[u8]| -> Vec<String> {
+        let mut v: Vec<String> = found(&d, blob).into_iter().map(|(r, _)| r).collect();
+        v.sort();
+        v
+    };
+    // "key=5678" inside "ab_key=5678" is a match of the inner rule too.
+    assert_eq!(ids(b"key=1234 ab_key=5678"), vec!["inner", "inner", "outer"]);
+    assert_eq!(ids(b"x ab_key_id=9012"), vec!["overlap"]);
+    assert_eq!(ids(b"AB_KEY=5678"), Vec::<String>::new()); // regex is case-sensitive
+}
