@@ -57,6 +57,9 @@ enum Command {
     /// List or check rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Install, remove or run git hooks that block leaked credentials.
+    #[command(subcommand)]
+    Hook(crate::hook::HookCommand),
 }
 
 #[derive(Debug, Args)]
@@ -224,14 +227,24 @@ pub fn main() -> ExitCode {
 }
 
 /// An error and the exit code it maps to.
-struct Failure(Exit, anyhow::Error);
+#[derive(Debug)]
+pub(crate) struct Failure(Exit, anyhow::Error);
 
-fn usage(err: impl Into<anyhow::Error>) -> Failure {
+pub(crate) fn usage(err: impl Into<anyhow::Error>) -> Failure {
     Failure(Exit::Usage, err.into())
 }
 
-fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
+pub(crate) fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
     Failure(Exit::Incomplete, err.into())
+}
+
+/// A revision or path the user named is a usage error; a repository that
+/// cannot be read means the scan could not complete.
+pub(crate) fn git_failure(err: git::GitError) -> Failure {
+    match err {
+        git::GitError::NotARepository { .. } | git::GitError::BadRevision { .. } => usage(err),
+        other => incomplete(other),
+    }
 }
 
 fn run(cli: Cli) -> Result<Exit, Failure> {
@@ -240,11 +253,12 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Git(args) => run_git(args),
         Command::Rules(RulesCommand::List { rules, json }) => {
             let config = load_config(&rules, Path::new("."))?;
-            let set = rule_set(&rules, &config)?;
+            let set = rule_set(&rules.rules, &config)?;
             list_rules(&set, json).map_err(incomplete)?;
             Ok(Exit::Clean)
         }
         Command::Rules(RulesCommand::Check { file }) => check_rules(&file),
+        Command::Hook(command) => crate::hook::run(command),
     }
 }
 
@@ -256,10 +270,10 @@ fn load_config(args: &RuleArgs, root: &Path) -> Result<Config, Failure> {
 }
 
 /// Builtins, then `keyhound.toml`'s rules, then `--rules` files (last wins).
-fn rule_set(args: &RuleArgs, config: &Config) -> Result<RuleSet, Failure> {
+pub(crate) fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
     let mut set = rules::builtin().map_err(incomplete)?;
     config.apply(&mut set).map_err(usage)?;
-    for file in &args.rules {
+    for file in files {
         set.extend(rules::load_file(file).map_err(usage)?)
             .map_err(usage)?;
     }
@@ -277,7 +291,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
     let namer = PathNamer::for_roots(&args.paths);
     let config_root = if stdin { Path::new(".") } else { namer.base() };
     let config = load_config(&args.output.rules, config_root)?;
-    let set = rule_set(&args.output.rules, &config)?;
+    let set = rule_set(&args.output.rules.rules, &config)?;
     let detector = Detector::new(&set).map_err(usage)?;
 
     let walk = WalkOptions {
@@ -311,12 +325,8 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
         .workdir()
         .map_or_else(|| repo.git_dir().to_path_buf(), Path::to_path_buf);
     let config = load_config(&args.output.rules, &root)?;
-    let set = rule_set(&args.output.rules, &config)?;
+    let set = rule_set(&args.output.rules.rules, &config)?;
     let detector = Detector::new(&set).map_err(usage)?;
-    let git_failure = |e: git::GitError| match e {
-        git::GitError::NotARepository { .. } | git::GitError::BadRevision { .. } => usage(e),
-        other => incomplete(other),
-    };
     let scope = if let Some(range) = &args.range {
         GitScope::Range(repo.parse_range(range).map_err(git_failure)?)
     } else if let Some(since) = &args.since {

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod hook;
 pub mod report;
 pub mod rules;
 pub mod scan;

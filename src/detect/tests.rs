@@ -231,7 +231,10 @@ regex = '''{kw}=(?P<secret>[0-9]{{4}})'''
         v
     };
     // "key=5678" inside "ab_key=5678" is a match of the inner rule too.
-    assert_eq!(ids(b"key=1234 ab_key=5678"), vec!["inner", "inner", "outer"]);
+    assert_eq!(
+        ids(b"key=1234 ab_key=5678"),
+        vec!["inner", "inner", "outer"]
+    );
     assert_eq!(ids(b"x ab_key_id=9012"), vec!["overlap"]);
     assert_eq!(ids(b"AB_KEY=5678"), Vec::<String>::new()); // regex is case-sensitive
 }
