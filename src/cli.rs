@@ -316,7 +316,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
     let confidence = min_confidence(&args.output, &config);
     let outcome = scan::run(&detector, &input, &walk, &namer, confidence).map_err(usage)?;
     let root = (!stdin).then(|| std::fs::canonicalize(namer.base()).unwrap_or_default());
-    finish(&args.output, &set, &outcome, root)
+    finish(&args.output, &set, &outcome, root, None)
 }
 
 fn run_git(args: GitArgs) -> Result<Exit, Failure> {
@@ -346,7 +346,19 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
     let confidence = min_confidence(&args.output, &config);
     let outcome =
         scan::run_git(&detector, &repo, &scope, &options, confidence).map_err(git_failure)?;
-    finish(&args.output, &set, &outcome, Some(root))
+    let p = repo.provenance();
+    let vcs = report::Vcs {
+        repository_uri: p.repository_uri.unwrap_or_else(|| file_uri(&root)),
+        revision_id: p.revision_id,
+        branch: p.branch,
+    };
+    finish(&args.output, &set, &outcome, Some(root), Some(vcs))
+}
+
+/// `file://` URI of a local repository without a remote.
+fn file_uri(path: &Path) -> String {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("file://{}", abs.display())
 }
 
 fn min_confidence(args: &OutputArgs, config: &Config) -> Confidence {
@@ -361,12 +373,14 @@ fn finish(
     set: &RuleSet,
     outcome: &scan::Outcome,
     root: Option<PathBuf>,
+    vcs: Option<report::Vcs>,
 ) -> Result<Exit, Failure> {
     let report = report::Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
         rules: set,
         root,
+        vcs,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = report::Options {

@@ -25,6 +25,10 @@ pub enum SkipReason {
     SymlinkLoop,
     /// Anything else the walker could not descend into.
     WalkError,
+    /// A Git LFS pointer: the content lives outside the repository.
+    LfsPointer,
+    /// A git object that could not be decoded (corrupt or missing).
+    Corrupt,
 }
 
 impl SkipReason {
@@ -36,13 +40,15 @@ impl SkipReason {
             SkipReason::BrokenSymlink => "broken_symlink",
             SkipReason::SymlinkLoop => "symlink_loop",
             SkipReason::WalkError => "walk_error",
+            SkipReason::LfsPointer => "lfs_pointer",
+            SkipReason::Corrupt => "corrupt",
         }
     }
 
-    /// Binary and huge files are skipped by design; the rest are problems
-    /// worth a warning.
+    /// Binary files and LFS pointers are skipped by design; the rest are
+    /// problems worth a warning.
     pub fn is_warning(self) -> bool {
-        !matches!(self, SkipReason::Binary)
+        !matches!(self, SkipReason::Binary | SkipReason::LfsPointer)
     }
 }
 

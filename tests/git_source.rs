@@ -665,7 +665,7 @@ fn corrupt_loose_object_is_skipped_and_counted() {
     assert_eq!(stats.corrupt, 1);
     assert_eq!(counters.skipped.len(), 1);
     assert_eq!(counters.skipped[0].path, bad.to_string());
-    assert_eq!(counters.skipped[0].reason, SkipReason::Unreadable);
+    assert_eq!(counters.skipped[0].reason, SkipReason::Corrupt);
 
     // Reading it by id for a range scan is a counted skip too.
     let counters = Counters::default();
@@ -766,7 +766,8 @@ fn skip_rules_apply_to_history_too() {
         (1, 1, 1)
     );
     assert_eq!(counters.skipped_count(SkipReason::TooLarge), 1);
-    assert_eq!(counters.skipped_count(SkipReason::Binary), 2);
+    assert_eq!(counters.skipped_count(SkipReason::Binary), 1);
+    assert_eq!(counters.skipped_count(SkipReason::LfsPointer), 1);
 
     let with_binary = HistoryOptions {
         binary: true,

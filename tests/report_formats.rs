@@ -178,6 +178,7 @@ fn render(format: Format, findings: &[Finding], stats: &Stats, options: Options)
         stats,
         rules: &rules,
         root: Some(PathBuf::from("/tmp/scan root")),
+        vcs: None,
     };
     let mut out = Vec::new();
     write(format, &report, &options, &mut out).expect("report writes");
@@ -330,6 +331,7 @@ fn sarif_validates_against_the_official_schema() {
         stats: &stats,
         rules: &rules,
         root: None,
+        vcs: None,
     };
     let mut out = Vec::new();
     write(Format::Sarif, &report, &Options::default(), &mut out).expect("writes");
@@ -568,6 +570,7 @@ fn sarif_with_builtin_rules_validates() {
         stats: &stats,
         rules: &rules,
         root: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
+        vcs: None,
     };
     let mut out = Vec::new();
     write(Format::Sarif, &report, &Options::default(), &mut out).expect("writes");

@@ -37,6 +37,17 @@ pub struct Report<'a> {
     /// The scanned root as given on the command line, for SARIF's
     /// `originalUriBaseIds` (absolute path) — `None` for stdin.
     pub root: Option<std::path::PathBuf>,
+    /// The scanned repository, for `keyhound git` (SARIF
+    /// `versionControlProvenance`).
+    pub vcs: Option<Vcs>,
+}
+
+/// The repository a history scan read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vcs {
+    pub repository_uri: String,
+    pub revision_id: Option<String>,
+    pub branch: Option<String>,
 }
 
 /// How to write.

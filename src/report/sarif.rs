@@ -86,6 +86,20 @@ fn run(report: &Report<'_>, options: &Options) -> s::Run {
         let base = s::ArtifactLocation::builder().uri(uri).build();
         BTreeMap::from([(SRCROOT.to_string(), base)])
     });
+    run.version_control_provenance = report.vcs.as_ref().map(|vcs| {
+        let mut details = s::VersionControlDetails::builder()
+            .repository_uri(vcs.repository_uri.clone())
+            .build();
+        details.revision_id = vcs.revision_id.clone();
+        details.branch = vcs.branch.clone();
+        details.mapped_to = Some(
+            s::ArtifactLocation::builder()
+                .uri("")
+                .uri_base_id(SRCROOT)
+                .build(),
+        );
+        vec![details]
+    });
     run
 }
 

@@ -166,6 +166,28 @@ impl Repo {
         self.repo.to_thread_local().is_shallow().unwrap_or(false)
     }
 
+    /// What SARIF's `versionControlProvenance` records about the scanned
+    /// repository: the `origin` remote's URL (else the repository's own
+    /// `file://` path), HEAD's commit and its branch, when there are any.
+    pub fn provenance(&self) -> Provenance {
+        let repo = self.local();
+        let url = repo
+            .config_snapshot()
+            .string("remote.origin.url")
+            .map(|u| u.to_string())
+            // A URL with credentials in it must not end up in a report.
+            .filter(|u| !u.contains('@') || u.starts_with("git@"));
+        Provenance {
+            repository_uri: url,
+            revision_id: repo.head_id().ok().map(|id| id.detach().to_string()),
+            branch: repo
+                .head_name()
+                .ok()
+                .flatten()
+                .map(|n| n.shorten().to_string()),
+        }
+    }
+
     /// Resolves `spec` (`HEAD`, `main`, `origin/main`, `v1.0`, `HEAD~3`, a
     /// hex id or prefix) to a commit id, peeling annotated tags.
     pub fn rev_parse(&self, spec: &str) -> Result<ObjectId, GitError> {
@@ -192,6 +214,14 @@ impl Repo {
         tips.dedup();
         Ok(tips)
     }
+}
+
+/// See [`Repo::provenance`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance {
+    pub repository_uri: Option<String>,
+    pub revision_id: Option<String>,
+    pub branch: Option<String>,
 }
 
 /// A ref, fully peeled: its name, the object it names and that object's kind.

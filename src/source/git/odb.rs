@@ -416,7 +416,7 @@ impl Scanner<'_> {
                 local.counts.lfs_pointers += 1;
                 self.counters.skip(
                     id.to_string(),
-                    SkipReason::Binary,
+                    SkipReason::LfsPointer,
                     "Git LFS pointer (the content is not in the repository)",
                 );
             }
@@ -437,7 +437,7 @@ impl Scanner<'_> {
 
     fn corrupt(&self, what: String, message: String, local: &mut LocalTally<'_>) {
         local.counts.corrupt += 1;
-        self.counters.skip(what, SkipReason::Unreadable, message);
+        self.counters.skip(what, SkipReason::Corrupt, message);
     }
 
     /// One pack, with gix's parallel delta-tree traversal; entry by entry
