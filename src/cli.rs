@@ -90,6 +90,9 @@ struct GitArgs {
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
+    /// Show progress on stderr even when it is not a terminal.
+    #[arg(long)]
+    progress: bool,
 }
 
 /// Rule, report and display options shared by `scan` and `git`.
@@ -344,8 +347,15 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
         threads: args.threads,
     };
     let confidence = min_confidence(&args.output, &config);
-    let outcome =
-        scan::run_git(&detector, &repo, &scope, &options, confidence).map_err(git_failure)?;
+    let outcome = scan::run_git(
+        &detector,
+        &repo,
+        &scope,
+        &options,
+        confidence,
+        args.progress || std::io::stderr().is_terminal(),
+    )
+    .map_err(git_failure)?;
     let p = repo.provenance();
     let vcs = report::Vcs {
         repository_uri: p.repository_uri.unwrap_or_else(|| file_uri(&root)),

@@ -426,7 +426,7 @@ fn scan_and_report(repo: &Repo, scope: &GitScope, stage: Stage) -> Result<Exit, 
     let confidence = config.confidence.unwrap_or(Confidence::Medium);
     let options = git::HistoryOptions::default();
     let outcome =
-        scan::run_git(&detector, repo, scope, &options, confidence).map_err(git_failure)?;
+        scan::run_git(&detector, repo, scope, &options, confidence, false).map_err(git_failure)?;
     let reported: Vec<&Finding> = outcome
         .findings
         .iter()

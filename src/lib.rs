@@ -26,6 +26,7 @@ pub mod config;
 pub mod detect;
 pub mod finding;
 pub mod hook;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -137,6 +137,7 @@ pub fn run_git(
     scope: &GitScope,
     options: &git::HistoryOptions,
     min_confidence: Confidence,
+    progress: bool,
 ) -> Result<Outcome, git::GitError> {
     let started = Instant::now();
     let counters = Counters::default();
@@ -168,7 +169,14 @@ pub fn run_git(
     let mut provenance: HashMap<git::ObjectId, GitOrigin> = HashMap::new();
     match scope {
         GitScope::Full { branch } => {
-            repo.for_each_blob(options, &counters, &visit)?;
+            let so_far = || {
+                found
+                    .lock()
+                    .map_or(0, |f| f.iter().map(|(_, v)| v.len()).sum())
+            };
+            crate::progress::with_progress(progress, &counters, &so_far, || {
+                repo.for_each_blob(options, &counters, &visit)
+            })?;
             let wanted: HashSet<git::ObjectId> = found
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
