@@ -11,6 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::detect::{examples, Detector};
+use crate::finding::Finding;
+use crate::group;
+use crate::suppress::{self, baseline, baseline::Baseline, baseline::BaselineEntry, ignore, ignore::IgnoreList};
 use crate::report::{self, Format};
 use crate::rules::{self, Confidence, RuleSet};
 use crate::scan::{self, GitScope, Input};
@@ -60,6 +63,39 @@ enum Command {
     /// Install, remove or run git hooks that block leaked credentials.
     #[command(subcommand)]
     Hook(crate::hook::HookCommand),
+    /// Record today's findings as accepted, or find stale baseline entries.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineCommand {
+    /// Print the fingerprints of today's findings, one per line, sorted
+    /// (`keyhound baseline create [PATH ...] > keyhound-baseline.txt`;
+    /// `keyhound baseline create git [REPO]` for history).
+    Create(BaselineScan),
+    /// List baseline entries whose secret no longer occurs (exit 1 if any),
+    /// so the baseline can shrink.
+    Check(BaselineScan),
+}
+
+/// The scan a baseline command runs: a file scan by default, or
+/// `git [REPO]` for history, with the usual options of either.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct BaselineScan {
+    #[command(subcommand)]
+    source: Option<BaselineSource>,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineSource {
+    /// Scan files and directories (the default).
+    Scan(ScanArgs),
+    /// Scan a repository's history.
+    Git(GitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +151,31 @@ struct OutputArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    #[command(flatten)]
+    triage: TriageArgs,
+}
+
+/// What is reported: ignore file, baseline, grouping.
+#[derive(Debug, Args)]
+struct TriageArgs {
+    /// Ignore file [default: .keyhoundignore in the scanned directory].
+    #[arg(long, value_name = "FILE")]
+    ignore_file: Option<PathBuf>,
+    /// Report only findings whose fingerprint is not in FILE (made by
+    /// `keyhound baseline create`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: list baseline entries no longer found (SARIF
+    /// `baselineState: absent`).
+    #[arg(long, requires = "baseline")]
+    report_absent: bool,
+    /// Also list suppressed and baselined findings in text and JSON
+    /// (SARIF always carries them).
+    #[arg(long)]
+    include_suppressed: bool,
+    /// One result per place a secret occurs instead of one per secret.
+    #[arg(long)]
+    all_locations: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,6 +323,8 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         Command::Rules(RulesCommand::Check { file }) => check_rules(&file),
         Command::Hook(command) => crate::hook::run(command),
+        Command::Baseline(BaselineCommand::Create(args)) => baseline_create(args),
+        Command::Baseline(BaselineCommand::Check(args)) => baseline_check(args),
     }
 }
 
@@ -284,7 +347,23 @@ pub(crate) fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Fa
     Ok(set)
 }
 
+/// A finished scan, before triage and reporting.
+struct Scanned {
+    set: RuleSet,
+    outcome: scan::Outcome,
+    /// Where `keyhound.toml` and `.keyhoundignore` are looked for.
+    config_root: PathBuf,
+    /// SARIF's `%SRCROOT%` (`None`: stdin).
+    report_root: Option<PathBuf>,
+    vcs: Option<report::Vcs>,
+}
+
 fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
+    let scanned = scan_files(&args)?;
+    finish(&args.output, scanned)
+}
+
+fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
         return Err(usage(anyhow::anyhow!(
@@ -319,10 +398,21 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
     let confidence = min_confidence(&args.output, &config);
     let outcome = scan::run(&detector, &input, &walk, &namer, confidence).map_err(usage)?;
     let root = (!stdin).then(|| std::fs::canonicalize(namer.base()).unwrap_or_default());
-    finish(&args.output, &set, &outcome, root, None)
+    Ok(Scanned {
+        set,
+        outcome,
+        config_root: config_root.to_path_buf(),
+        report_root: root,
+        vcs: None,
+    })
 }
 
 fn run_git(args: GitArgs) -> Result<Exit, Failure> {
+    let scanned = scan_git(&args)?;
+    finish(&args.output, scanned)
+}
+
+fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
     let repo = git::open(&args.repo).map_err(usage)?;
     let root = repo
         .workdir()
@@ -362,7 +452,13 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
         revision_id: p.revision_id,
         branch: p.branch,
     };
-    finish(&args.output, &set, &outcome, Some(root), Some(vcs))
+    Ok(Scanned {
+        set,
+        outcome,
+        config_root: root.clone(),
+        report_root: Some(root),
+        vcs: Some(vcs),
+    })
 }
 
 /// `file://` URI of a local repository without a remote.
@@ -377,20 +473,66 @@ fn min_confidence(args: &OutputArgs, config: &Config) -> Confidence {
         .unwrap_or(Confidence::Medium)
 }
 
-/// Writes the report and decides the exit code.
-fn finish(
-    args: &OutputArgs,
-    set: &RuleSet,
-    outcome: &scan::Outcome,
-    root: Option<PathBuf>,
-    vcs: Option<report::Vcs>,
-) -> Result<Exit, Failure> {
+/// The findings of a scan after the ignore file, grouping and the baseline.
+struct Triaged {
+    findings: Vec<Finding>,
+    /// Baseline entries no finding matched.
+    absent: Vec<BaselineEntry>,
+}
+
+/// Ignore file per place, then one finding per secret (unless
+/// `--all-locations`), then the baseline. Problems with the ignore or
+/// baseline file's lines are warnings on stderr; a file that cannot be
+/// read is a usage error (it was named, or exists and is broken).
+fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> {
+    let mut findings = std::mem::take(&mut scanned.outcome.findings);
+    let ignore_path = match &args.ignore_file {
+        Some(path) => Some(path.clone()),
+        None => Some(scanned.config_root.join(ignore::FILE_NAME)).filter(|p| p.is_file()),
+    };
+    if let Some(path) = ignore_path {
+        let set = &scanned.set;
+        let (list, warnings) =
+            IgnoreList::load(&path, suppress::today(), |id| set.get(id).is_some())
+                .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+        warn_all(&warnings);
+        suppress::apply_ignore(&list, &mut findings);
+    }
+    let mut findings = if args.all_locations {
+        group::ungrouped(findings)
+    } else {
+        group::group(findings)
+    };
+    let mut absent = Vec::new();
+    if let Some(path) = &args.baseline {
+        let (baseline, warnings) = Baseline::load(path)
+            .map_err(|e| usage(anyhow::anyhow!("cannot read baseline {}: {e}", path.display())))?;
+        warn_all(&warnings);
+        baseline.apply(&mut findings);
+        if args.report_absent {
+            absent = baseline.absent(&findings).into_iter().cloned().collect();
+        }
+    }
+    Ok(Triaged { findings, absent })
+}
+
+fn warn_all(warnings: &[suppress::entries::Warning]) {
+    for w in warnings {
+        eprintln!("keyhound: warning: {w}");
+    }
+}
+
+/// Triages, writes the report and decides the exit code.
+fn finish(args: &OutputArgs, mut scanned: Scanned) -> Result<Exit, Failure> {
+    let triaged = triage(&args.triage, &mut scanned)?;
+    let outcome = &scanned.outcome;
     let report = report::Report {
-        findings: &outcome.findings,
+        findings: &triaged.findings,
         stats: &outcome.stats,
-        rules: set,
-        root,
-        vcs,
+        rules: &scanned.set,
+        root: scanned.report_root.clone(),
+        vcs: scanned.vcs.clone(),
+        absent: &triaged.absent,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = report::Options {
@@ -400,12 +542,13 @@ fn finish(
             Color::Never => false,
             Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
         },
+        include_suppressed: args.triage.include_suppressed,
     };
     write_report(args.format, &report, &options, args.output.as_deref())?;
     if args.format != Format::Text {
         warn_skips(&outcome.stats);
     }
-    let reported = outcome.findings.iter().any(|f| f.suppression.is_none());
+    let reported = triaged.findings.iter().any(Finding::is_reported);
     Ok(if reported {
         Exit::Findings
     } else {
@@ -461,6 +604,95 @@ fn warn_skips(stats: &crate::stats::Stats) {
         warnings.len(),
         detail.join(", ")
     );
+}
+
+/// Runs the scan a baseline command names.
+fn baseline_scan(args: &BaselineScan) -> Result<(&OutputArgs, Scanned), Failure> {
+    let (output, scanned) = match &args.source {
+        None => (&args.scan.output, scan_files(&args.scan)?),
+        Some(BaselineSource::Scan(a)) => (&a.output, scan_files(a)?),
+        Some(BaselineSource::Git(a)) => (&a.output, scan_git(a)?),
+    };
+    if output.format != Format::Text {
+        return Err(usage(anyhow::anyhow!(
+            "--format does not apply to baseline commands: they print baseline lines"
+        )));
+    }
+    Ok((output, scanned))
+}
+
+/// `keyhound baseline create`: today's reported findings (the ignore file
+/// and inline allows still apply), one fingerprint per line, sorted.
+fn baseline_create(args: BaselineScan) -> Result<Exit, Failure> {
+    let (output, mut scanned) = baseline_scan(&args)?;
+    // A new baseline replaces the old one rather than adding to it, so
+    // any --baseline given is not read.
+    let triage_args = TriageArgs {
+        ignore_file: output.triage.ignore_file.clone(),
+        baseline: None,
+        report_absent: false,
+        include_suppressed: false,
+        all_locations: false,
+    };
+    let triaged = triage(&triage_args, &mut scanned)?;
+    let text = baseline::render(triaged.findings.iter().filter(|f| f.is_reported()));
+    write_text(&text, output.output.as_deref())?;
+    let count = text.lines().filter(|l| !l.starts_with('#')).count();
+    eprintln!("keyhound: baseline of {count} fingerprint(s)");
+    Ok(Exit::Clean)
+}
+
+/// `keyhound baseline check --baseline FILE`: entries whose secret no
+/// longer occurs anywhere the scan looked (suppressed findings count as
+/// occurring).
+fn baseline_check(args: BaselineScan) -> Result<Exit, Failure> {
+    let (output, mut scanned) = baseline_scan(&args)?;
+    let Some(path) = output.triage.baseline.clone() else {
+        return Err(usage(anyhow::anyhow!(
+            "baseline check needs --baseline FILE"
+        )));
+    };
+    let (baseline, warnings) = Baseline::load(&path)
+        .map_err(|e| usage(anyhow::anyhow!("cannot read baseline {}: {e}", path.display())))?;
+    warn_all(&warnings);
+    let findings = std::mem::take(&mut scanned.outcome.findings);
+    let stale = baseline.absent(&findings);
+    let mut text = String::new();
+    for e in &stale {
+        text.push_str(&format!(
+            "{}:{}: {} no longer occurs{}\n",
+            path.display(),
+            e.line,
+            e.fingerprint,
+            e.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+        ));
+    }
+    text.push_str(&format!(
+        "{} of {} baseline entries no longer occur\n",
+        stale.len(),
+        baseline.len()
+    ));
+    write_text(&text, output.output.as_deref())?;
+    Ok(if stale.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}
+
+fn write_text(text: &str, output: Option<&Path>) -> Result<(), Failure> {
+    let result = match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| anyhow::anyhow!("cannot write output: {e}")),
+            }
+        }
+    };
+    result.map_err(incomplete)
 }
 
 fn list_rules(set: &RuleSet, json: bool) -> std::io::Result<()> {

@@ -1,5 +1,10 @@
 //! What a scan reports: [`Finding`], where it was ([`Location`], [`Origin`]),
 //! and its [`fingerprint`].
+//!
+//! A finding is one secret: the scan makes one per place, and
+//! [`crate::group`] folds the places of one fingerprint into a single
+//! finding whose `origin`/`location` are where the secret was first
+//! introduced and whose [`Finding::locations`] lists every place.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -163,7 +168,37 @@ pub enum SuppressionKind {
     External,
 }
 
-/// One reported secret at one location.
+/// One place a secret occurs: a file or blob and the span in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub origin: Origin,
+    pub location: Location,
+}
+
+/// Where a finding stands against a baseline (`--baseline`), as SARIF's
+/// `baselineState` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline: reported.
+    New,
+    /// In the baseline: known, not reported again.
+    Unchanged,
+    /// In the baseline but no longer found (`--report-absent`).
+    Absent,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Absent => "absent",
+        }
+    }
+}
+
+/// One reported secret: its first place, and every place it occurs.
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub rule_id: String,
@@ -178,9 +213,55 @@ pub struct Finding {
     /// Facts a structural check established (`aws_account_id`, …).
     pub facts: BTreeMap<String, String>,
     pub suppression: Option<Suppression>,
+    /// Every place the secret occurs, the primary (`origin`, `location`)
+    /// first. Empty until [`crate::group`] has run; see [`Finding::places`].
+    pub locations: Vec<Place>,
+    /// Set for every finding when a baseline is in use.
+    pub baseline: Option<BaselineState>,
 }
 
 impl Finding {
+    /// Whether the finding counts: reported in text and JSON, and in the
+    /// exit code. Suppressed and baselined findings do not.
+    pub fn is_reported(&self) -> bool {
+        self.suppression.is_none() && self.baseline != Some(BaselineState::Unchanged)
+    }
+
+    /// Every place, the primary first (just the primary before grouping).
+    pub fn places(&self) -> Vec<Place> {
+        if self.locations.is_empty() {
+            vec![Place {
+                origin: self.origin.clone(),
+                location: self.location,
+            }]
+        } else {
+            self.locations.clone()
+        }
+    }
+
+    /// How many places the secret occurs in.
+    pub fn location_count(&self) -> usize {
+        self.locations.len().max(1)
+    }
+
+    /// For history scans: whether any place of the secret is in HEAD's
+    /// tree (`Some(false)`: only in history; `None`: not a history scan,
+    /// or not computed, as in range scans).
+    pub fn in_head(&self) -> Option<bool> {
+        let mut seen = None;
+        let origins = std::iter::once(&self.origin).chain(self.locations.iter().map(|p| &p.origin));
+        for origin in origins {
+            if let Origin::Git(g) = origin {
+                match g.in_head {
+                    Some(true) => return Some(true),
+                    Some(false) => seen = Some(false),
+                    None => {}
+                }
+            }
+        }
+        seen
+    }
+
     pub fn path(&self) -> &str {
         self.origin.display_path()
     }

@@ -3,11 +3,11 @@
 //! The pipeline, one way only:
 //!
 //! ```text
-//! source  ──(bytes, Origin)──▶  detect  ──Match──▶  suppress  ──Finding──▶  report
-//! files/stdin                   prefilter            keyhound:allow          text/json/
-//! (ignore walker)               → window regex       config excludes         jsonl/sarif
-//!                               → entropy/placeholder
-//!                               → structural checks
+//! source  ──(bytes, Origin)──▶  detect  ──Match──▶  suppress  ──▶  group  ──Finding──▶  report
+//! files/stdin/git               prefilter            keyhound:allow   one finding   text/json/
+//! (ignore walker, gix)          → window regex       .keyhoundignore  per secret,   jsonl/sarif
+//!                               → entropy/placeholder                 all places
+//!                               → structural checks  baseline
 //!                               → pairing/superseding
 //! ```
 //!
@@ -16,7 +16,8 @@
 //! - [`detect`]: a [`detect::Detector`] built once per run turns a blob's
 //!   bytes into matches. It knows nothing of files or git.
 //! - [`source`]: where bytes come from: a parallel directory walk, stdin.
-//! - [`suppress`]: inline `keyhound:allow` and configured suppressions.
+//! - [`suppress`]: inline `keyhound:allow`, `.keyhoundignore`, baselines.
+//! - [`group`]: one finding per secret, with every place it occurs.
 //! - [`finding`]: the reported unit, its location and fingerprint.
 //! - [`report`]: findings to text, JSON, JSONL or SARIF 2.1.0.
 //! - [`scan`]: wires the stages together for one run.
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod group;
 pub mod hook;
 pub mod progress;
 pub mod report;

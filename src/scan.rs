@@ -65,6 +65,8 @@ fn to_finding(detector: &Detector, blob: &[u8], origin: &Origin, m: Match) -> Fi
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         suppression: suppress::inline(blob, m.secret),
+        locations: Vec::new(),
+        baseline: None,
     }
 }
 

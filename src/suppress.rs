@@ -1,10 +1,40 @@
-//! Suppression: findings the user has said are not leaks.
+//! Suppression: findings the user has said are not leaks, or has accepted.
 //!
-//! Inline: a line containing `keyhound:allow` (in any comment syntax)
-//! suppresses findings on that line. A suppressed finding is kept, marked,
-//! so SARIF can carry it as dismissed; text and JSON reports drop it.
+//! Every source sets the same thing on a finding, so reporters and the exit
+//! code have one rule ([`Finding::is_reported`]):
+//!
+//! - inline: a line containing `keyhound:allow` (in any comment syntax)
+//!   suppresses findings on that line ([`inline`], `kind: inSource`);
+//! - the ignore file ([`ignore`]): fingerprints, `path:` globs and `rule:`
+//!   ids (`kind: external`, the entry's line and reason as justification);
+//! - a baseline ([`baseline`]): marks findings `new` or `unchanged`;
+//!   unchanged ones are known and not reported again.
+//!
+//! A suppressed or baselined finding is kept, marked, so SARIF carries it
+//! (as dismissed, or `baselineState: unchanged`) and `--include-suppressed`
+//! can show it; text and JSON drop it by default.
 
 use std::ops::Range;
+
+pub mod baseline;
+pub mod entries;
+pub mod ignore;
+
+use crate::finding::Finding;
+
+/// Applies the ignore file to findings made one per place (before
+/// grouping, so `path:` entries see each place). Findings already allowed
+/// inline keep that suppression.
+pub fn apply_ignore(list: &ignore::IgnoreList, findings: &mut [Finding]) {
+    for f in findings.iter_mut().filter(|f| f.suppression.is_none()) {
+        f.suppression = list.suppression(f);
+    }
+}
+
+/// Today's date in UTC, for `expires=`.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
 
 use crate::finding::{Suppression, SuppressionKind};
 

@@ -54,7 +54,7 @@ const AWS_REDACTED: &str = "AKIA*****M2";
 const DEMO_SECRET: &str = "k3j4h5g6f7d8s9a0q1w2"; // keyhound:allow
 const ALLOWED_SECRET: &str = "zz9yy8xx7ww6vv5uu4tt"; // keyhound:allow
 
-const FINDING_FIELDS: [&str; 13] = [
+const FINDING_FIELDS: [&str; 14] = [
     "rule_id",
     "rule_name",
     "provider",
@@ -68,6 +68,7 @@ const FINDING_FIELDS: [&str; 13] = [
     "secret",
     "fingerprint",
     "facts",
+    "locations",
 ];
 
 fn rules() -> RuleSet {
@@ -108,6 +109,8 @@ fn finding(
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         suppression: None,
+        locations: Vec::new(),
+        baseline: None,
     }
 }
 
@@ -179,6 +182,7 @@ fn render(format: Format, findings: &[Finding], stats: &Stats, options: Options)
         rules: &rules,
         root: Some(PathBuf::from("/tmp/scan root")),
         vcs: None,
+        absent: &[],
     };
     let mut out = Vec::new();
     write(format, &report, &options, &mut out).expect("report writes");
@@ -289,6 +293,7 @@ fn json_shows_secrets_only_when_asked() {
     let options = Options {
         show_secrets: true,
         color: false,
+        ..Options::default()
     };
     let text = render(Format::Json, &findings(), &stats(), options);
     assert_eq!(parse(&text)["findings"][0]["secret"], AWS_SECRET);
@@ -332,6 +337,7 @@ fn sarif_validates_against_the_official_schema() {
         rules: &rules,
         root: None,
         vcs: None,
+        absent: &[],
     };
     let mut out = Vec::new();
     write(Format::Sarif, &report, &Options::default(), &mut out).expect("writes");
@@ -468,6 +474,7 @@ fn sarif_shows_secrets_only_when_asked() {
     let options = Options {
         show_secrets: true,
         color: false,
+        ..Options::default()
     };
     let text = render(Format::Sarif, &findings(), &stats(), options);
     assert_valid_sarif(&text);
@@ -508,6 +515,7 @@ fn text_with_color_uses_ansi() {
     let options = Options {
         show_secrets: false,
         color: true,
+        ..Options::default()
     };
     let text = render(Format::Text, &findings(), &stats(), options);
     assert!(text.contains('\u{1b}'));
@@ -571,6 +579,7 @@ fn sarif_with_builtin_rules_validates() {
         rules: &rules,
         root: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
         vcs: None,
+        absent: &[],
     };
     let mut out = Vec::new();
     write(Format::Sarif, &report, &Options::default(), &mut out).expect("writes");

@@ -11,8 +11,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Options, Report};
-use crate::finding::Finding;
+use super::{Options, Report, Tally};
+use crate::finding::{BaselineState, Finding, GitOrigin, Place, Suppression};
 use crate::rules::{Confidence, Severity};
 use crate::stats::{Skip, Stats};
 
@@ -38,6 +38,47 @@ pub(crate) struct FindingView<'a> {
     /// Commit provenance, for `keyhound git` findings only.
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<&'a crate::finding::GitOrigin>,
+    /// Every place the secret occurs, the primary (the fields above) first.
+    locations: Vec<PlaceView>,
+    /// History scans: whether the secret is still in HEAD's tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_head: Option<bool>,
+    /// With `--baseline`: `new` or `unchanged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<BaselineState>,
+    /// Why the finding is suppressed (listed only with
+    /// `--include-suppressed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<&'a Suppression>,
+}
+
+/// One place of a finding's secret.
+#[derive(Debug, Serialize)]
+struct PlaceView {
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<GitOrigin>,
+}
+
+impl From<Place> for PlaceView {
+    fn from(p: Place) -> PlaceView {
+        let loc = p.location;
+        PlaceView {
+            path: p.origin.display_path().to_string(),
+            line: loc.line,
+            column: loc.column,
+            end_line: loc.end_line,
+            end_column: loc.end_column,
+            git: match p.origin {
+                crate::finding::Origin::Git(g) => Some(*g),
+                _ => None,
+            },
+        }
+    }
 }
 
 impl<'a> FindingView<'a> {
@@ -59,6 +100,10 @@ impl<'a> FindingView<'a> {
             fingerprint: &finding.fingerprint,
             facts: &finding.facts,
             git: finding.git(),
+            locations: finding.places().into_iter().map(PlaceView::from).collect(),
+            in_head: finding.in_head(),
+            baseline_state: finding.baseline,
+            suppression: finding.suppression.as_ref(),
         }
     }
 }
@@ -81,9 +126,21 @@ struct StatsView {
     skipped: usize,
     skipped_by_reason: BTreeMap<&'static str, usize>,
     findings: usize,
-    /// Findings left out of `findings` because of `keyhound:allow` or
-    /// configuration (SARIF carries them as `suppressions`).
+    /// Distinct secrets among the reported findings.
+    secrets: usize,
+    /// Places the reported findings' secrets occur in.
+    locations: usize,
+    /// Findings suppressed by `keyhound:allow` or the ignore file (SARIF
+    /// carries them as `suppressions`).
     suppressed: usize,
+    /// Findings in the `--baseline` (not reported again).
+    baselined: usize,
+    /// History scans only: reported findings still in HEAD / only in
+    /// history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    in_head: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history_only: Option<usize>,
     elapsed_ms: u64,
 }
 
@@ -105,12 +162,16 @@ impl<'a> From<&'a Skip> for SkipView<'a> {
     }
 }
 
-/// Findings the JSON formats report: suppressed ones are left out.
-fn reported<'a>(report: &'a Report<'_>) -> impl Iterator<Item = &'a Finding> {
-    report.findings.iter().filter(|f| f.suppression.is_none())
+/// Findings the JSON formats list: suppressed and baselined ones only with
+/// `--include-suppressed`.
+fn listed<'a>(
+    report: &'a Report<'_>,
+    options: &'a Options,
+) -> impl Iterator<Item = &'a Finding> {
+    report.findings.iter().filter(|f| options.lists(f))
 }
 
-fn stats_view(stats: &Stats, findings: usize, suppressed: usize) -> StatsView {
+fn stats_view(stats: &Stats, tally: Tally, history: bool) -> StatsView {
     let mut skipped_by_reason = BTreeMap::new();
     for skip in &stats.skipped {
         *skipped_by_reason.entry(skip.reason.as_str()).or_insert(0) += 1;
@@ -120,8 +181,13 @@ fn stats_view(stats: &Stats, findings: usize, suppressed: usize) -> StatsView {
         bytes_scanned: stats.bytes_scanned,
         skipped: stats.skipped.len(),
         skipped_by_reason,
-        findings,
-        suppressed,
+        findings: tally.findings,
+        secrets: tally.secrets,
+        locations: tally.locations,
+        suppressed: tally.suppressed,
+        baselined: tally.baselined,
+        in_head: history.then_some(tally.in_head),
+        history_only: history.then_some(tally.history_only),
         // u64 milliseconds last 584 million years; saturate rather than fail.
         elapsed_ms: u64::try_from(stats.elapsed.as_millis()).unwrap_or(u64::MAX),
     }
@@ -135,13 +201,13 @@ fn to_io(e: serde_json::Error) -> io::Error {
 
 /// `--format json`: one pretty-printed document.
 pub fn write_json(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io::Result<()> {
-    let findings: Vec<FindingView<'_>> = reported(report)
+    let findings: Vec<FindingView<'_>> = listed(report, options)
         .map(|f| FindingView::new(f, options))
         .collect();
-    let suppressed = report.findings.len() - findings.len();
+    let history = report.vcs.is_some();
     let doc = Document {
         version: crate::VERSION,
-        stats: stats_view(report.stats, findings.len(), suppressed),
+        stats: stats_view(report.stats, Tally::of(report.findings), history),
         findings,
         skipped: report.stats.skipped.iter().map(SkipView::from).collect(),
     };
@@ -152,7 +218,7 @@ pub fn write_json(report: &Report<'_>, options: &Options, out: &mut dyn Write) -
 /// `--format jsonl`: one compact finding object per line, nothing else, so
 /// `grep`, `jq -c` and line-oriented log shippers can consume it directly.
 pub fn write_jsonl(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io::Result<()> {
-    for finding in reported(report) {
+    for finding in listed(report, options) {
         serde_json::to_writer(&mut *out, &FindingView::new(finding, options)).map_err(to_io)?;
         writeln!(out)?;
     }

@@ -7,8 +7,9 @@
 
 use std::io::{self, Write};
 
-use crate::finding::Finding;
+use crate::finding::{BaselineState, Finding};
 use crate::rules::RuleSet;
+use crate::suppress::baseline::BaselineEntry;
 use crate::stats::Stats;
 
 mod json;
@@ -40,6 +41,52 @@ pub struct Report<'a> {
     /// The scanned repository, for `keyhound git` (SARIF
     /// `versionControlProvenance`).
     pub vcs: Option<Vcs>,
+    /// Baseline entries no finding matched, for `--report-absent` (SARIF
+    /// results with `baselineState: absent`); empty otherwise.
+    pub absent: &'a [BaselineEntry],
+}
+
+/// What the summary lines count, the same in every format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Reported findings (not suppressed, not in the baseline).
+    pub findings: usize,
+    /// Distinct secrets (fingerprints) among them.
+    pub secrets: usize,
+    /// Places they occur in.
+    pub locations: usize,
+    /// Findings suppressed (inline, ignore file).
+    pub suppressed: usize,
+    /// Findings in the baseline (`unchanged`).
+    pub baselined: usize,
+    /// History scans: reported findings still in HEAD, and only in history.
+    pub in_head: usize,
+    pub history_only: usize,
+}
+
+impl Tally {
+    pub fn of(findings: &[Finding]) -> Tally {
+        let mut t = Tally::default();
+        let mut secrets = std::collections::HashSet::new();
+        for f in findings {
+            if f.suppression.is_some() {
+                t.suppressed += 1;
+            } else if f.baseline == Some(BaselineState::Unchanged) {
+                t.baselined += 1;
+            } else {
+                t.findings += 1;
+                t.locations += f.location_count();
+                secrets.insert(f.fingerprint.as_str());
+                match f.in_head() {
+                    Some(true) => t.in_head += 1,
+                    Some(false) => t.history_only += 1,
+                    None => {}
+                }
+            }
+        }
+        t.secrets = secrets.len();
+        t
+    }
 }
 
 /// The repository a history scan read.
@@ -57,6 +104,16 @@ pub struct Options {
     /// ANSI colours in text output (decided by the caller: TTY and
     /// `--color`).
     pub color: bool,
+    /// `--include-suppressed`: text and JSON also list suppressed and
+    /// baselined findings, marked as such.
+    pub include_suppressed: bool,
+}
+
+impl Options {
+    /// Whether text and JSON list `finding`.
+    pub fn lists(&self, finding: &Finding) -> bool {
+        self.include_suppressed || finding.is_reported()
+    }
 }
 
 /// Writes `report` in `format`.

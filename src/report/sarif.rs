@@ -12,7 +12,12 @@
 //! - locations are relative URIs under `%SRCROOT%`, which GitHub resolves
 //!   against the checkout;
 //! - suppressed findings are kept, with `suppressions`, so GitHub shows them
-//!   as dismissed instead of reopening them.
+//!   as dismissed instead of reopening them;
+//! - one result per secret: its other places are `relatedLocations`;
+//! - with a baseline every result has `baselineState`, and `--report-absent`
+//!   adds `absent` results for baseline entries no longer found;
+//! - history-only secrets (not in HEAD) carry the tag `history-only` and
+//!   the property `in_head: false`, so a team can filter them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,7 +28,8 @@ use serde_json::Value;
 use serde_sarif::sarif as s;
 
 use super::{Options, Report};
-use crate::finding::{Finding, Origin, Suppression, SuppressionKind};
+use crate::finding::{Finding, Origin, Place, Suppression, SuppressionKind};
+use crate::suppress::baseline::BaselineEntry;
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
 use crate::stats::Skip;
 
@@ -35,6 +41,9 @@ const SRCROOT: &str = "%SRCROOT%";
 /// The key of our entry in `partialFingerprints`; bump the suffix if the
 /// fingerprint definition ever changes, so old alerts are not mismatched.
 const FINGERPRINT_KEY: &str = "keyhound/v1";
+
+/// The result tag of secrets found only in history, not in HEAD.
+const HISTORY_ONLY_TAG: &str = "history-only";
 
 /// `tool.driver.informationUri`: the package's homepage or repository when
 /// Cargo.toml declares one.
@@ -73,6 +82,7 @@ fn run(report: &Report<'_>, options: &Options) -> s::Run {
         .findings
         .iter()
         .map(|f| result(f, report.rules, options))
+        .chain(report.absent.iter().map(|e| absent_result(e, report.rules)))
         .collect::<Vec<_>>();
     let mut run = s::Run::builder()
         .tool(tool(report.rules))
@@ -254,7 +264,7 @@ fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
         .rule_id(finding.rule_id.as_str())
         .level(level(finding.severity))
         .message(s::Message::builder().text(text).build())
-        .locations(vec![location(finding)])
+        .locations(vec![location(&finding.origin, &finding.location)])
         .partial_fingerprints(BTreeMap::from([(
             FINGERPRINT_KEY.to_string(),
             finding.fingerprint.clone(),
@@ -267,6 +277,57 @@ fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
         .index_of(&finding.rule_id)
         .and_then(|i| i64::try_from(i).ok());
     result.suppressions = suppressions(finding.suppression.as_ref());
+    let places = finding.places();
+    if places.len() > 1 {
+        result.related_locations = Some(
+            places
+                .iter()
+                .skip(1)
+                .zip(1..)
+                .map(|(place, id)| related_location(place, id))
+                .collect(),
+        );
+    }
+    result.baseline_state = finding.baseline.map(|b| Value::from(b.as_str()));
+    result
+}
+
+/// Another place of the secret, labelled with its commit for history.
+fn related_location(place: &Place, id: i64) -> s::Location {
+    let mut loc = location(&place.origin, &place.location);
+    loc.id = Some(id);
+    let text = match &place.origin {
+        Origin::Git(g) => match &g.commit {
+            Some(c) => format!("also in commit {}", c.get(..12).unwrap_or(c)),
+            None => format!("also in blob {}", g.blob),
+        },
+        _ => "also here".to_string(),
+    };
+    loc.message = Some(s::Message::builder().text(text).build());
+    loc
+}
+
+/// A baseline entry whose secret no longer occurs (`--report-absent`):
+/// there is no place to point at, only the fingerprint and, when the
+/// entry's note names a rule of the run, the rule.
+fn absent_result(entry: &BaselineEntry, rules: &RuleSet) -> s::Result {
+    let text = format!(
+        "Baseline entry {} (line {}) matches no finding any more: the secret is gone \
+         and the entry can be removed.",
+        entry.fingerprint, entry.line
+    );
+    let mut result = s::Result::builder()
+        .message(s::Message::builder().text(text).build())
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            entry.fingerprint.clone(),
+        )]))
+        .build();
+    result.baseline_state = Some(Value::from("absent"));
+    if let Some(rule) = entry.note.as_deref().filter(|n| rules.get(n).is_some()) {
+        result.rule_id = Some(rule.to_string());
+        result.rule_index = rules.index_of(rule).and_then(|i| i64::try_from(i).ok());
+    }
     result
 }
 
@@ -285,21 +346,20 @@ fn suppressions(suppression: Option<&Suppression>) -> Option<Vec<s::Suppression>
     })
 }
 
-fn location(finding: &Finding) -> s::Location {
-    let loc = &finding.location;
+fn location(origin: &Origin, loc: &crate::finding::Location) -> s::Location {
     let region = s::Region::builder()
         .start_line(to_i64(loc.line))
         .start_column(to_i64(loc.column))
         .end_line(to_i64(loc.end_line))
         .end_column(to_i64(loc.end_column))
         .build();
-    let artifact = match &finding.origin {
+    let artifact = match origin {
         Origin::File { path } => artifact_location(path),
         // The file at the introducing commit, relative to the repository.
-        Origin::Git(_) => artifact_location(finding.path()),
+        Origin::Git(_) => artifact_location(origin.display_path()),
         // No file to point at; the URI is only a label.
         Origin::Stdin => s::ArtifactLocation::builder()
-            .uri(percent_encode(finding.path(), b""))
+            .uri(percent_encode(origin.display_path(), b""))
             .build(),
     };
     let physical = s::PhysicalLocation::builder()
@@ -343,9 +403,21 @@ fn result_properties(finding: &Finding) -> s::PropertyBag {
             extra.insert("git".to_string(), value);
         }
     }
-    s::PropertyBag::builder()
+    extra.insert(
+        "locations".to_string(),
+        Value::from(finding.location_count()),
+    );
+    let in_head = finding.in_head();
+    if let Some(in_head) = in_head {
+        extra.insert("in_head".to_string(), Value::from(in_head));
+    }
+    let mut bag = s::PropertyBag::builder()
         .additional_properties(extra)
-        .build()
+        .build();
+    if in_head == Some(false) {
+        bag.tags = Some(vec![HISTORY_ONLY_TAG.to_string()]);
+    }
+    bag
 }
 
 // ---------------------------------------------------------------------------

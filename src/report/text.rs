@@ -11,10 +11,13 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Options, Report};
-use crate::finding::Finding;
+use super::{Options, Report, Tally};
+use crate::finding::{Finding, Origin, Place};
 use crate::rules::Severity;
 use crate::stats::{Skip, Stats};
+
+/// At most this many other places of a secret are listed; JSON lists all.
+const MAX_PLACES: usize = 5;
 
 /// At most this many skipped-file warnings are listed; the rest are
 /// counted, so a tree full of unreadable files does not bury the findings.
@@ -25,14 +28,11 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io:
     let paint = Paint {
         color: options.color,
     };
-    let mut reported = 0;
-    for finding in report.findings.iter().filter(|f| f.suppression.is_none()) {
+    for finding in report.findings.iter().filter(|f| options.lists(f)) {
         write_finding(finding, options, &paint, out)?;
-        reported += 1;
     }
     write_skip_warnings(&report.stats.skipped, &paint, out)?;
-    let suppressed = report.findings.len() - reported;
-    write_summary(report.stats, reported, suppressed, &paint, out)
+    write_summary(report.stats, Tally::of(report.findings), &paint, out)
 }
 
 /// Applies ANSI styles only when colour is on.
@@ -132,7 +132,64 @@ fn write_finding(
             .collect();
         writeln!(out, "  facts       {}", facts.join(", "))?;
     }
+    match finding.in_head() {
+        Some(true) => writeln!(out, "  history     still in HEAD")?,
+        Some(false) => writeln!(out, "  history     only in history (not in HEAD)")?,
+        None => {}
+    }
+    if let Some(sup) = &finding.suppression {
+        writeln!(
+            out,
+            "  suppressed  {} ({})",
+            clean(&sup.justification),
+            match sup.kind {
+                crate::finding::SuppressionKind::InSource => "in source",
+                crate::finding::SuppressionKind::External => "external",
+            }
+        )?;
+    }
+    if let Some(state) = finding.baseline.filter(|_| !finding.is_reported()) {
+        writeln!(out, "  baseline    {}", state.as_str())?;
+    }
+    let places = finding.places();
+    if places.len() > 1 {
+        let others = places.len() - 1;
+        writeln!(
+            out,
+            "  also at     {others} other {}",
+            plural(others, "place", "places")
+        )?;
+        for place in places.iter().skip(1).take(MAX_PLACES) {
+            writeln!(out, "              {}", clean(&place_label(place)))?;
+        }
+        if others > MAX_PLACES {
+            writeln!(
+                out,
+                "              … and {} more (--format json lists all)",
+                others - MAX_PLACES
+            )?;
+        }
+    }
     writeln!(out)
+}
+
+/// `path:line:column`, with the introducing commit for history places.
+fn place_label(place: &Place) -> String {
+    let loc = &place.location;
+    let mut label = format!(
+        "{}:{}:{}",
+        place.origin.display_path(),
+        loc.line,
+        loc.column
+    );
+    if let Origin::Git(g) = &place.origin {
+        if let Some(commit) = &g.commit {
+            label.push_str(" (commit ");
+            label.push_str(commit.get(..10).unwrap_or(commit));
+            label.push(')');
+        }
+    }
+    label
 }
 
 /// Skips that are problems (unreadable, broken links, …); binary files are
@@ -159,15 +216,16 @@ fn write_skip_warnings(skipped: &[Skip], paint: &Paint, out: &mut dyn Write) -> 
     Ok(())
 }
 
-/// The last line, e.g. `2 findings. Scanned 12 files (4.2 MiB), skipped 1,
-/// in 1.23 s.` or `No secrets found. …`.
+/// The last line, e.g. `2 findings in 5 places (1 in HEAD, 1 only in
+/// history; 1 suppressed). Scanned 12 files (4.2 MiB), skipped 1, in 1.23
+/// s.` or `No secrets found. …`.
 fn write_summary(
     stats: &Stats,
-    findings: usize,
-    suppressed: usize,
+    tally: Tally,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let findings = tally.findings;
     let headline = match findings {
         0 => paint
             .paint(fg(AnsiColor::Green).bold(), "No secrets found")
@@ -177,10 +235,27 @@ fn write_summary(
             paint.paint(fg(AnsiColor::Red).bold(), &text).into_owned()
         }
     };
-    let suppressed = match suppressed {
-        0 => String::new(),
-        n => format!(" ({n} suppressed)"),
-    };
+    let mut notes = Vec::new();
+    // Full-history scans know; range and file scans leave both at 0.
+    if tally.in_head + tally.history_only > 0 {
+        notes.push(format!(
+            "{} in HEAD, {} only in history",
+            tally.in_head, tally.history_only
+        ));
+    }
+    if tally.suppressed > 0 {
+        notes.push(format!("{} suppressed", tally.suppressed));
+    }
+    if tally.baselined > 0 {
+        notes.push(format!("{} in baseline", tally.baselined));
+    }
+    let mut suppressed = String::new();
+    if tally.locations > findings {
+        suppressed.push_str(&format!(" in {} places", tally.locations));
+    }
+    if !notes.is_empty() {
+        suppressed.push_str(&format!(" ({})", notes.join("; ")));
+    }
     let files = stats.files_scanned;
     writeln!(
         out,
