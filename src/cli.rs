@@ -13,12 +13,14 @@ use crate::config::Config;
 use crate::detect::{examples, Detector};
 use crate::finding::Finding;
 use crate::group;
-use crate::suppress::{self, baseline, baseline::Baseline, baseline::BaselineEntry, ignore, ignore::IgnoreList};
 use crate::report::{self, Format};
 use crate::rules::{self, Confidence, RuleSet};
 use crate::scan::{self, GitScope, Input};
 use crate::source::git;
 use crate::source::{PathNamer, WalkOptions};
+use crate::suppress::{
+    self, baseline, baseline::Baseline, baseline::BaselineEntry, ignore, ignore::IgnoreList,
+};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan files and directories (or `-` for stdin) for credentials.
@@ -487,13 +491,15 @@ struct Triaged {
 fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> {
     let mut findings = std::mem::take(&mut scanned.outcome.findings);
     let ignore_path = match &args.ignore_file {
-        Some(path) => Some(path.clone()),
-        None => Some(scanned.config_root.join(ignore::FILE_NAME)).filter(|p| p.is_file()),
+        Some(path) => Some((path.clone(), path.display().to_string())),
+        None => Some(scanned.config_root.join(ignore::FILE_NAME))
+            .filter(|p| p.is_file())
+            .map(|p| (p, ignore::FILE_NAME.to_string())),
     };
-    if let Some(path) = ignore_path {
+    if let Some((path, label)) = ignore_path {
         let set = &scanned.set;
         let (list, warnings) =
-            IgnoreList::load(&path, suppress::today(), |id| set.get(id).is_some())
+            IgnoreList::load(&path, &label, suppress::today(), |id| set.get(id).is_some())
                 .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
         warn_all(&warnings);
         suppress::apply_ignore(&list, &mut findings);
@@ -505,8 +511,12 @@ fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> 
     };
     let mut absent = Vec::new();
     if let Some(path) = &args.baseline {
-        let (baseline, warnings) = Baseline::load(path)
-            .map_err(|e| usage(anyhow::anyhow!("cannot read baseline {}: {e}", path.display())))?;
+        let (baseline, warnings) = Baseline::load(path).map_err(|e| {
+            usage(anyhow::anyhow!(
+                "cannot read baseline {}: {e}",
+                path.display()
+            ))
+        })?;
         warn_all(&warnings);
         baseline.apply(&mut findings);
         if args.report_absent {
@@ -652,8 +662,12 @@ fn baseline_check(args: BaselineScan) -> Result<Exit, Failure> {
             "baseline check needs --baseline FILE"
         )));
     };
-    let (baseline, warnings) = Baseline::load(&path)
-        .map_err(|e| usage(anyhow::anyhow!("cannot read baseline {}: {e}", path.display())))?;
+    let (baseline, warnings) = Baseline::load(&path).map_err(|e| {
+        usage(anyhow::anyhow!(
+            "cannot read baseline {}: {e}",
+            path.display()
+        ))
+    })?;
     warn_all(&warnings);
     let findings = std::mem::take(&mut scanned.outcome.findings);
     let stale = baseline.absent(&findings);
@@ -664,7 +678,10 @@ fn baseline_check(args: BaselineScan) -> Result<Exit, Failure> {
             path.display(),
             e.line,
             e.fingerprint,
-            e.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+            e.note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
         ));
     }
     text.push_str(&format!(

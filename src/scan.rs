@@ -104,7 +104,8 @@ pub fn run(
 }
 
 /// Sorts for stable output and drops exact repeats (the same file reached
-/// through two roots).
+/// through two roots). History findings in different blobs are different
+/// places even at the same path and line: the blob id is part of the key.
 pub fn sort_and_dedup(findings: &mut Vec<Finding>) {
     let key = |f: &Finding| {
         (
@@ -112,6 +113,7 @@ pub fn sort_and_dedup(findings: &mut Vec<Finding>) {
             f.location.line,
             f.location.column,
             f.rule_id.clone(),
+            f.git().map(|g| g.blob.clone()),
         )
     };
     findings.sort_by_key(key);

@@ -213,6 +213,8 @@ fn bad_input_is_skipped_counted_and_reported() {
         "json",
         "--binary",
         "--no-follow",
+        // One result per place: every scanned file shows up.
+        "--all-locations",
     ]);
     let paths = finding_paths(&json(&out));
     assert!(paths.contains(&"binary.bin".to_string()), "{paths:?}");

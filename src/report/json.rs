@@ -164,10 +164,7 @@ impl<'a> From<&'a Skip> for SkipView<'a> {
 
 /// Findings the JSON formats list: suppressed and baselined ones only with
 /// `--include-suppressed`.
-fn listed<'a>(
-    report: &'a Report<'_>,
-    options: &'a Options,
-) -> impl Iterator<Item = &'a Finding> {
+fn listed<'a>(report: &'a Report<'_>, options: &'a Options) -> impl Iterator<Item = &'a Finding> {
     report.findings.iter().filter(|f| options.lists(f))
 }
 

@@ -9,8 +9,8 @@ use std::io::{self, Write};
 
 use crate::finding::{BaselineState, Finding};
 use crate::rules::RuleSet;
-use crate::suppress::baseline::BaselineEntry;
 use crate::stats::Stats;
+use crate::suppress::baseline::BaselineEntry;
 
 mod json;
 mod sarif;

@@ -29,9 +29,9 @@ use serde_sarif::sarif as s;
 
 use super::{Options, Report};
 use crate::finding::{Finding, Origin, Place, Suppression, SuppressionKind};
-use crate::suppress::baseline::BaselineEntry;
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
 use crate::stats::Skip;
+use crate::suppress::baseline::BaselineEntry;
 
 /// `$schema`: the URL GitHub and most SARIF viewers recognise.
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -139,6 +139,8 @@ mod tests {
         assert_eq!(base.len(), 2);
         assert!(base.contains(a) && base.contains(b));
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].to_string().contains("kb.txt:10: only fingerprints"));
+        assert!(warnings[0]
+            .to_string()
+            .contains("kb.txt:10: only fingerprints"));
     }
 }

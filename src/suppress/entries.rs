@@ -98,7 +98,11 @@ fn parse_line(raw: &str, line: usize) -> Result<Option<Entry>, String> {
     for token in tokens {
         match token.strip_prefix("expires=") {
             Some(date) => expires = Some(parse_date(date)?),
-            None => return Err(format!("unexpected {token:?} after the entry (a reason goes after `#`)")),
+            None => {
+                return Err(format!(
+                    "unexpected {token:?} after the entry (a reason goes after `#`)"
+                ))
+            }
         }
     }
     // `expires=` may also be written inside the reason.
@@ -173,7 +177,9 @@ mod tests {
         let (entries, warnings) = parse(text, "f");
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(entries.len(), 3);
-        assert!(matches!(&entries[0].matcher, Matcher::Fingerprint(f) if f == "0123456789abcdef0123456789abcdef"));
+        assert!(
+            matches!(&entries[0].matcher, Matcher::Fingerprint(f) if f == "0123456789abcdef0123456789abcdef")
+        );
         assert_eq!(entries[0].line, 3);
         assert_eq!(entries[0].reason.as_deref(), Some("rotated, test only"));
         assert_eq!(entries[0].expires, Some(date!(2026 - 06 - 30)));
@@ -194,7 +200,9 @@ mod tests {
         assert!(entries.is_empty());
         let lines: Vec<usize> = warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![1, 2, 3, 4, 5, 6]);
-        assert!(warnings[0].to_string().starts_with(".keyhoundignore:1: malformed fingerprint"));
+        assert!(warnings[0]
+            .to_string()
+            .starts_with(".keyhoundignore:1: malformed fingerprint"));
         assert!(warnings[1].message.contains("unknown entry"));
     }
 

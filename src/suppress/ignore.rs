@@ -65,19 +65,17 @@ impl IgnoreList {
 
     /// Reads `path`. A file that exists but cannot be read is an error;
     /// invalid UTF-8 is read lossily (the bad line then warns).
+    /// `label` names the file in warnings and justifications (the
+    /// discovered file is `.keyhoundignore`, not `./.keyhoundignore`).
     pub fn load(
         path: &Path,
+        label: &str,
         today: Date,
         known_rule: impl Fn(&str) -> bool,
     ) -> Result<(IgnoreList, Vec<Warning>), std::io::Error> {
         let bytes = std::fs::read(path)?;
         let text = String::from_utf8_lossy(&bytes);
-        Ok(IgnoreList::parse(
-            &text,
-            &path.display().to_string(),
-            today,
-            known_rule,
-        ))
+        Ok(IgnoreList::parse(&text, label, today, known_rule))
     }
 
     /// The suppression for `finding` (one place, before grouping), if an
