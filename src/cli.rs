@@ -450,6 +450,8 @@ fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         args.progress || std::io::stderr().is_terminal(),
     )
     .map_err(git_failure)?;
+    let mut outcome = outcome;
+    exclude_history_paths(&root, &config.exclude, &mut outcome.findings)?;
     let p = repo.provenance();
     let vcs = report::Vcs {
         repository_uri: p.repository_uri.unwrap_or_else(|| file_uri(&root)),
@@ -490,20 +492,12 @@ struct Triaged {
 /// read is a usage error (it was named, or exists and is broken).
 fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> {
     let mut findings = std::mem::take(&mut scanned.outcome.findings);
-    let ignore_path = match &args.ignore_file {
-        Some(path) => Some((path.clone(), path.display().to_string())),
-        None => Some(scanned.config_root.join(ignore::FILE_NAME))
-            .filter(|p| p.is_file())
-            .map(|p| (p, ignore::FILE_NAME.to_string())),
-    };
-    if let Some((path, label)) = ignore_path {
-        let set = &scanned.set;
-        let (list, warnings) =
-            IgnoreList::load(&path, &label, suppress::today(), |id| set.get(id).is_some())
-                .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-        warn_all(&warnings);
-        suppress::apply_ignore(&list, &mut findings);
-    }
+    apply_ignore_file(
+        args.ignore_file.as_deref(),
+        &scanned.config_root,
+        &scanned.set,
+        &mut findings,
+    )?;
     let mut findings = if args.all_locations {
         group::ungrouped(findings)
     } else {
@@ -524,6 +518,63 @@ fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> 
         }
     }
     Ok(Triaged { findings, absent })
+}
+
+/// Applies `explicit` or else the `.keyhoundignore` in `root` (if any) to
+/// findings made one per place. Bad lines warn on stderr; a file that
+/// cannot be read is a usage error.
+pub(crate) fn apply_ignore_file(
+    explicit: Option<&Path>,
+    root: &Path,
+    set: &RuleSet,
+    findings: &mut [Finding],
+) -> Result<(), Failure> {
+    let (path, label) = match explicit {
+        Some(path) => (path.to_path_buf(), path.display().to_string()),
+        None => {
+            let path = root.join(ignore::FILE_NAME);
+            if !path.is_file() {
+                return Ok(());
+            }
+            (path, ignore::FILE_NAME.to_string())
+        }
+    };
+    let (list, warnings) =
+        IgnoreList::load(&path, &label, suppress::today(), |id| set.get(id).is_some())
+            .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    warn_all(&warnings);
+    suppress::apply_ignore(&list, findings);
+    Ok(())
+}
+
+/// `keyhound.toml`'s `exclude` for history scans: the walker applies it to
+/// files, but blobs are found without paths, so findings are dropped here
+/// when every path of their blob is excluded.
+pub(crate) fn exclude_history_paths(
+    root: &Path,
+    globs: &[String],
+    findings: &mut Vec<Finding>,
+) -> Result<(), Failure> {
+    if globs.is_empty() {
+        return Ok(());
+    }
+    let mut builder = ::ignore::gitignore::GitignoreBuilder::new(root);
+    for glob in globs {
+        builder
+            .add_line(None, glob)
+            .map_err(|e| usage(anyhow::anyhow!("invalid exclude glob {glob:?}: {e}")))?;
+    }
+    let matcher = builder
+        .build()
+        .map_err(|e| usage(anyhow::anyhow!("invalid exclude globs: {e}")))?;
+    findings.retain(|f| match f.git() {
+        Some(g) if !g.paths.is_empty() => !g
+            .paths
+            .iter()
+            .all(|p| matcher.matched_path_or_any_parents(p, false).is_ignore()),
+        _ => true,
+    });
+    Ok(())
 }
 
 fn warn_all(warnings: &[suppress::entries::Warning]) {

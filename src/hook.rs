@@ -14,7 +14,10 @@ use std::process::Command;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::{git_failure, incomplete, rule_set, usage, Exit, Failure};
+use crate::cli::{
+    apply_ignore_file, exclude_history_paths, git_failure, incomplete, rule_set, usage, Exit,
+    Failure,
+};
 use crate::config::Config;
 use crate::detect::Detector;
 use crate::finding::Finding;
@@ -425,13 +428,14 @@ fn scan_and_report(repo: &Repo, scope: &GitScope, stage: Stage) -> Result<Exit, 
     let detector = Detector::new(&set).map_err(usage)?;
     let confidence = config.confidence.unwrap_or(Confidence::Medium);
     let options = git::HistoryOptions::default();
-    let outcome =
+    let mut outcome =
         scan::run_git(&detector, repo, scope, &options, confidence, false).map_err(git_failure)?;
-    let reported: Vec<&Finding> = outcome
-        .findings
-        .iter()
-        .filter(|f| f.suppression.is_none())
-        .collect();
+    // The same triage as `keyhound git`: config excludes, the ignore file,
+    // one finding per secret.
+    exclude_history_paths(&root, &config.exclude, &mut outcome.findings)?;
+    apply_ignore_file(None, &root, &set, &mut outcome.findings)?;
+    let findings = crate::group::group(outcome.findings);
+    let reported: Vec<&Finding> = findings.iter().filter(|f| f.is_reported()).collect();
     if reported.is_empty() {
         return Ok(Exit::Clean);
     }

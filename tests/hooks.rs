@@ -247,6 +247,12 @@ fn pre_commit_blocks_staged_keys() {
     assert!(!out.status.success(), "commit should fail: {err}");
     assert!(err.contains("Unstage and remove"), "{err}");
     assert!(!err.contains(TOKEN_A), "{err}");
+
+    // An ignore-file entry for the key lets the commit through.
+    let fp = keyhound::finding::fingerprint("github-token", TOKEN_A.as_bytes());
+    std::fs::write(s.work.join(".keyhoundignore"), format!("{fp} # test key\n")).unwrap();
+    let out = s.git_out(&["commit", "-q", "-m", "env"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]

@@ -603,3 +603,38 @@ fn suppressed_baselined_and_new_findings_exit_1_and_text_shows_only_the_new_one(
     assert_eq!(results.len(), 5);
     assert!(!stdout(&out).contains(&new), "clear secret in SARIF");
 }
+
+// --------------------------------------------------------------------------
+// configuration in history scans
+
+#[test]
+fn keyhound_toml_applies_to_history_scans_and_rejects_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    let (fixture, real) = (token(30), token(31));
+    commit_file(d, "fixtures/keys.txt", &format!("{fixture}\n"), "fixture");
+    commit_file(d, "src/app.env", &format!("T={real}\n"), "app");
+    write(d, "keyhound.toml", "exclude = [\"fixtures/**\"]\n");
+    let doc = json(&keyhound(d, &["git", ".", "--format", "json"]));
+    let fps: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps, vec![fp(&real)]);
+
+    write(d, "other.toml", "disable = [\"github-token\"]\n");
+    let out = keyhound(d, &["git", ".", "--config", "other.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    write(d, "bad.toml", "confidence = \"high\"\nstopword = [\"x\"]\n");
+    let out = keyhound(d, &["git", ".", "--config", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.toml:2:") && err.contains("stopword"),
+        "{err}"
+    );
+}
