@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use keyhound::finding::{
-    fingerprint, Finding, Location, Origin, Secret, Suppression, SuppressionKind,
+    fingerprint, BaselineState, Finding, Location, Origin, Secret, Suppression, SuppressionKind,
 };
 use keyhound::report::{write, Format, Options, Report};
 use keyhound::rules::{parse_rules, Compile, Confidence, RuleSet, Severity};
@@ -588,4 +588,111 @@ fn sarif_with_builtin_rules_validates() {
         .as_array()
         .map_or(0, Vec::len);
     assert_eq!(listed, rules.len());
+}
+
+// --------------------------------------------------------------------------
+// grouping, baselines and suppressed findings
+
+/// The fixture after triage: the AWS key grouped with a second place, the
+/// demo token in the baseline, the allowed one suppressed.
+fn triaged() -> Vec<Finding> {
+    let mut f = findings();
+    let second = keyhound::finding::Place {
+        origin: Origin::File {
+            path: "deploy/env".into(),
+        },
+        location: f[0].location,
+    };
+    f[0].locations = vec![f[0].places().remove(0), second];
+    for x in &mut f {
+        x.baseline = Some(BaselineState::New);
+    }
+    f[1].baseline = Some(BaselineState::Unchanged);
+    f
+}
+
+#[test]
+fn json_lists_places_and_hides_baselined_and_suppressed_unless_asked() {
+    let doc = parse(&render(
+        Format::Json,
+        &triaged(),
+        &stats(),
+        Options::default(),
+    ));
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{doc:#}");
+    let aws = &findings[0];
+    assert_eq!(aws["baseline_state"], "new");
+    let places: Vec<&str> = aws["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(places, vec!["config/my settings.py", "deploy/env"]);
+    assert!(aws.get("suppression").is_none());
+    let counts = &doc["stats"];
+    assert_eq!(
+        (
+            &counts["findings"],
+            &counts["secrets"],
+            &counts["locations"],
+            &counts["suppressed"],
+            &counts["baselined"]
+        ),
+        (
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(2),
+            &Value::from(1),
+            &Value::from(1)
+        )
+    );
+
+    let all = Options {
+        include_suppressed: true,
+        ..Options::default()
+    };
+    let doc = parse(&render(Format::Json, &triaged(), &stats(), all));
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3);
+    assert_eq!(findings[1]["baseline_state"], "unchanged");
+    assert_eq!(findings[2]["suppression"]["kind"], "inSource");
+    // The counts do not change with what is listed.
+    assert_eq!(doc["stats"]["findings"], 1);
+}
+
+#[test]
+fn text_and_sarif_for_grouped_baselined_findings() {
+    let text = render(Format::Text, &triaged(), &stats(), Options::default());
+    assert!(text.contains("also at     1 other place"), "{text}");
+    assert!(text.contains("deploy/env:12:5"), "{text}");
+    assert!(
+        !text.contains("src/main.rs"),
+        "baselined finding shown:\n{text}"
+    );
+    let summary = text.lines().last().unwrap();
+    assert!(
+        summary.starts_with("1 finding in 2 places (1 suppressed; 1 in baseline). "),
+        "{summary}"
+    );
+
+    let sarif = assert_valid_sarif(&render(
+        Format::Sarif,
+        &triaged(),
+        &stats(),
+        Options::default(),
+    ));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["baselineState"], "new");
+    assert_eq!(results[1]["baselineState"], "unchanged");
+    let related = results[0]["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 1);
+    assert_eq!(related[0]["id"], 1);
+    assert_eq!(
+        related[0]["physicalLocation"]["artifactLocation"]["uri"],
+        "deploy/env"
+    );
+    assert!(results[1].get("relatedLocations").is_none());
 }
