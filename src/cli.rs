@@ -505,13 +505,7 @@ fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> 
     };
     let mut absent = Vec::new();
     if let Some(path) = &args.baseline {
-        let (baseline, warnings) = Baseline::load(path).map_err(|e| {
-            usage(anyhow::anyhow!(
-                "cannot read baseline {}: {e}",
-                path.display()
-            ))
-        })?;
-        warn_all(&warnings);
+        let baseline = load_baseline(path)?;
         baseline.apply(&mut findings);
         if args.report_absent {
             absent = baseline.absent(&findings).into_iter().cloned().collect();
@@ -575,6 +569,18 @@ pub(crate) fn exclude_history_paths(
         _ => true,
     });
     Ok(())
+}
+
+/// Reads a baseline named on the command line; its bad lines warn.
+fn load_baseline(path: &Path) -> Result<Baseline, Failure> {
+    let (baseline, warnings) = Baseline::load(path).map_err(|e| {
+        usage(anyhow::anyhow!(
+            "cannot read baseline {}: {e}",
+            path.display()
+        ))
+    })?;
+    warn_all(&warnings);
+    Ok(baseline)
 }
 
 fn warn_all(warnings: &[suppress::entries::Warning]) {
@@ -667,25 +673,35 @@ fn warn_skips(stats: &crate::stats::Stats) {
     );
 }
 
-/// Runs the scan a baseline command names.
-fn baseline_scan(args: &BaselineScan) -> Result<(&OutputArgs, Scanned), Failure> {
-    let (output, scanned) = match &args.source {
-        None => (&args.scan.output, scan_files(&args.scan)?),
-        Some(BaselineSource::Scan(a)) => (&a.output, scan_files(a)?),
-        Some(BaselineSource::Git(a)) => (&a.output, scan_git(a)?),
-    };
-    if output.format != Format::Text {
-        return Err(usage(anyhow::anyhow!(
-            "--format does not apply to baseline commands: they print baseline lines"
-        )));
+impl BaselineScan {
+    fn output(&self) -> &OutputArgs {
+        match &self.source {
+            None => &self.scan.output,
+            Some(BaselineSource::Scan(a)) => &a.output,
+            Some(BaselineSource::Git(a)) => &a.output,
+        }
     }
-    Ok((output, scanned))
+
+    /// Runs the scan the command names.
+    fn run(&self) -> Result<Scanned, Failure> {
+        if self.output().format != Format::Text {
+            return Err(usage(anyhow::anyhow!(
+                "--format does not apply to baseline commands: they print baseline lines"
+            )));
+        }
+        match &self.source {
+            None => scan_files(&self.scan),
+            Some(BaselineSource::Scan(a)) => scan_files(a),
+            Some(BaselineSource::Git(a)) => scan_git(a),
+        }
+    }
 }
 
 /// `keyhound baseline create`: today's reported findings (the ignore file
 /// and inline allows still apply), one fingerprint per line, sorted.
 fn baseline_create(args: BaselineScan) -> Result<Exit, Failure> {
-    let (output, mut scanned) = baseline_scan(&args)?;
+    let output = args.output();
+    let mut scanned = args.run()?;
     // A new baseline replaces the old one rather than adding to it, so
     // any --baseline given is not read.
     let triage_args = TriageArgs {
@@ -707,19 +723,14 @@ fn baseline_create(args: BaselineScan) -> Result<Exit, Failure> {
 /// longer occurs anywhere the scan looked (suppressed findings count as
 /// occurring).
 fn baseline_check(args: BaselineScan) -> Result<Exit, Failure> {
-    let (output, mut scanned) = baseline_scan(&args)?;
+    let output = args.output();
     let Some(path) = output.triage.baseline.clone() else {
         return Err(usage(anyhow::anyhow!(
             "baseline check needs --baseline FILE"
         )));
     };
-    let (baseline, warnings) = Baseline::load(&path).map_err(|e| {
-        usage(anyhow::anyhow!(
-            "cannot read baseline {}: {e}",
-            path.display()
-        ))
-    })?;
-    warn_all(&warnings);
+    let baseline = load_baseline(&path)?;
+    let mut scanned = args.run()?;
     let findings = std::mem::take(&mut scanned.outcome.findings);
     let stale = baseline.absent(&findings);
     let mut text = String::new();
