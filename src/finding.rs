@@ -46,8 +46,8 @@ pub struct GitOrigin {
     pub summary: Option<String>,
     /// Whether any ref reaches the blob.
     pub reachable: bool,
-    /// Whether HEAD's tree contains it (`None` when not computed, e.g. in
-    /// range scans).
+    /// Whether HEAD's tree contains it (`None` when not computed: staged
+    /// content).
     pub in_head: Option<bool>,
     /// How many commits carry the blob (full-history scans).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,7 +246,7 @@ impl Finding {
 
     /// For history scans: whether any place of the secret is in HEAD's
     /// tree (`Some(false)`: only in history; `None`: not a history scan,
-    /// or not computed, as in range scans).
+    /// or not computed, as for staged content).
     pub fn in_head(&self) -> Option<bool> {
         let mut seen = None;
         let origins = std::iter::once(&self.origin).chain(self.locations.iter().map(|p| &p.origin));

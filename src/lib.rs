@@ -4,11 +4,11 @@
 //!
 //! ```text
 //! source  ──(bytes, Origin)──▶  detect  ──Match──▶  suppress  ──▶  group  ──Finding──▶  report
-//! files/stdin/git               prefilter            keyhound:allow   one finding   text/json/
-//! (ignore walker, gix)          → window regex       .keyhoundignore  per secret,   jsonl/sarif
-//!                               → entropy/placeholder                 all places
-//!                               → structural checks  baseline
-//!                               → pairing/superseding
+//! files/stdin/git               prefilter            keyhound:allow   one finding      text/json/
+//! (ignore walker, gix)          → window regex       .keyhoundignore  per secret,      jsonl/sarif
+//!                               → entropy/placeholder                 every place;
+//!                               → structural checks                   then baseline
+//!                               → pairing/superseding                 new/unchanged
 //! ```
 //!
 //! - [`rules`]: rule files (`patterns/*.toml`, `--rules`, `keyhound.toml`)

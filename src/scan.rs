@@ -195,10 +195,19 @@ pub fn run_git(
             let blobs = repo.blobs_in_range(&range.exclude, &range.include, &counters)?;
             let ids: Vec<git::ObjectId> = blobs.iter().map(|b| b.id).collect();
             repo.visit_blobs(&ids, options, &counters, &visit);
+            // A range's blobs may since have been deleted again: say which
+            // are still in HEAD (one tree walk, only when there are findings).
+            let any = found.lock().map_or(true, |f| !f.is_empty());
+            let head = if any {
+                repo.head_blobs()
+            } else {
+                HashSet::new()
+            };
             for b in blobs {
                 let mut origin = from_commit(b.id, b.commit.as_ref(), b.paths);
                 origin.commit = Some(b.commit_id.to_string());
                 origin.reachable = true;
+                origin.in_head = Some(head.contains(&b.id));
                 provenance.insert(b.id, origin);
             }
         }

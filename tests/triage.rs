@@ -638,3 +638,31 @@ fn keyhound_toml_applies_to_history_scans_and_rejects_unknown_keys() {
         "{err}"
     );
 }
+
+#[test]
+fn range_scans_say_whether_a_finding_is_still_in_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    commit_file(d, "README.md", "hello\n", "start");
+    let base = git(d, &["rev-parse", "HEAD"]);
+    let (gone, kept) = (token(40), token(41));
+    commit_file(d, "a.env", &format!("A={gone}\n"), "add a");
+    commit_file(d, "a.env", "A=from-vault\n", "rotate a");
+    commit_file(d, "b.env", &format!("B={kept}\n"), "add b");
+    let out = keyhound(d, &["git", ".", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let in_head = |key: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["fingerprint"] == fp(key))
+            .map(|f| f["in_head"].clone())
+    };
+    assert_eq!(in_head(&gone), Some(Value::from(false)));
+    assert_eq!(in_head(&kept), Some(Value::from(true)));
+    assert_eq!(doc["stats"]["in_head"], 1);
+    assert_eq!(doc["stats"]["history_only"], 1);
+}

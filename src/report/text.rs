@@ -236,7 +236,7 @@ fn write_summary(
         }
     };
     let mut notes = Vec::new();
-    // Full-history scans know; range and file scans leave both at 0.
+    // History scans know; file and staged scans leave both at 0.
     if tally.in_head + tally.history_only > 0 {
         notes.push(format!(
             "{} in HEAD, {} only in history",

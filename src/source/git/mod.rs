@@ -25,6 +25,7 @@
 
 mod attribute;
 mod commit;
+mod head;
 mod odb;
 mod range;
 mod staged;
