@@ -68,6 +68,8 @@ pub const FINGERPRINT_LEN: usize = 32;
 pub fn parse(text: &str, file: &str) -> (Vec<Entry>, Vec<Warning>) {
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
+    // Editors on Windows may start the file with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         match parse_line(raw, line) {
@@ -204,6 +206,14 @@ mod tests {
             .to_string()
             .starts_with(".keyhoundignore:1: malformed fingerprint"));
         assert!(warnings[1].message.contains("unknown entry"));
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf_are_tolerated() {
+        let (entries, warnings) = parse("\u{feff}rule:x # why\r\npath:a/** \r\n", "f");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].reason.as_deref(), Some("why"));
     }
 
     #[test]
