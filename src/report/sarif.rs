@@ -42,6 +42,12 @@ const SRCROOT: &str = "%SRCROOT%";
 /// fingerprint definition ever changes, so old alerts are not mismatched.
 const FINGERPRINT_KEY: &str = "keyhound/v1";
 
+/// At most this many `relatedLocations` per result: GitHub displays 100
+/// and rejects uploads with over 1,000 locations per result, and a key
+/// kept for 10,000 commits must not make the log huge. The result's
+/// `properties.locations` has the full count; JSON lists every place.
+const MAX_RELATED_LOCATIONS: usize = 100;
+
 /// The result tag of secrets found only in history, not in HEAD.
 const HISTORY_ONLY_TAG: &str = "history-only";
 
@@ -255,11 +261,15 @@ fn level(severity: Severity) -> s::ResultLevel {
 // results
 
 fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
-    let text = format!(
+    let mut text = format!(
         "{} {} found",
         finding.rule_name,
         finding.secret.shown(options.show_secrets)
     );
+    let count = finding.location_count();
+    if count > 1 {
+        text.push_str(&format!(" in {count} places"));
+    }
     let mut result = s::Result::builder()
         .rule_id(finding.rule_id.as_str())
         .level(level(finding.severity))
@@ -283,6 +293,7 @@ fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
             places
                 .iter()
                 .skip(1)
+                .take(MAX_RELATED_LOCATIONS)
                 .zip(1..)
                 .map(|(place, id)| related_location(place, id))
                 .collect(),
@@ -553,6 +564,47 @@ mod tests {
             assert_eq!(abs.uri.as_deref(), Some("file:///etc/x"));
             assert_eq!(abs.uri_base_id, None);
         }
+    }
+
+    #[test]
+    fn related_locations_are_capped_and_counted() {
+        use crate::finding::{fingerprint, Location, Place, Secret};
+        let location = Location {
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 3,
+        };
+        let places: Vec<Place> = (0..150)
+            .map(|i| Place {
+                origin: Origin::File {
+                    path: format!("f{i}"),
+                },
+                location,
+            })
+            .collect();
+        let finding = Finding {
+            rule_id: "r".into(),
+            rule_name: "R".into(),
+            provider: "p".into(),
+            severity: Severity::High,
+            confidence: Confidence::High,
+            origin: places[0].origin.clone(),
+            location,
+            secret: Secret::new(b"s3cr3t-value"),
+            fingerprint: fingerprint("r", b"s3cr3t-value"),
+            facts: Default::default(),
+            suppression: None,
+            locations: places,
+            baseline: None,
+        };
+        let r = result(&finding, &RuleSet::default(), &Options::default());
+        let related = r.related_locations.expect("related locations");
+        assert_eq!(related.len(), MAX_RELATED_LOCATIONS);
+        assert_eq!(related[0].id, Some(1));
+        let props = r.properties.expect("properties").additional_properties;
+        assert_eq!(props["locations"], Value::from(150));
+        assert!(r.message.text.unwrap().ends_with("in 150 places"));
     }
 
     #[test]
