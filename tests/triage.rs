@@ -601,6 +601,11 @@ fn suppressed_baselined_and_new_findings_exit_1_and_text_shows_only_the_new_one(
     assert_eq!(absent["baselineState"], "absent");
     assert_eq!(absent["ruleId"], "github-token");
     assert_eq!(results.len(), 5);
+    let text = stdout(&keyhound(
+        d,
+        &["git", ".", "--baseline", "baseline.txt", "--report-absent"],
+    ));
+    assert!(text.contains("1 baseline entry no longer found"), "{text}");
     assert!(!stdout(&out).contains(&new), "clear secret in SARIF");
 }
 

@@ -32,6 +32,14 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io:
         write_finding(finding, options, &paint, out)?;
     }
     write_skip_warnings(&report.stats.skipped, &paint, out)?;
+    if !report.absent.is_empty() {
+        writeln!(
+            out,
+            "{} baseline {} no longer found (`keyhound baseline check` lists them).",
+            report.absent.len(),
+            plural(report.absent.len(), "entry", "entries")
+        )?;
+    }
     write_summary(report.stats, Tally::of(report.findings), &paint, out)
 }
 
