@@ -60,6 +60,9 @@ enum Command {
     /// Install, remove or run git hooks that block leaked credentials.
     #[command(subcommand)]
     Hook(crate::hook::HookCommand),
+    /// Check credentials given directly or in a JSON/JSONL report written
+    /// with --show-secrets (sends them to their provider).
+    Verify(crate::verify::command::VerifyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +118,8 @@ struct OutputArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    #[command(flatten)]
+    verify: crate::verify::command::VerifyArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,6 +267,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         Command::Rules(RulesCommand::Check { file }) => check_rules(&file),
         Command::Hook(command) => crate::hook::run(command),
+        Command::Verify(command) => crate::verify::command::run(command),
     }
 }
 
@@ -317,7 +323,12 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
         Input::Paths(args.paths.clone())
     };
     let confidence = min_confidence(&args.output, &config);
-    let outcome = scan::run(&detector, &input, &walk, &namer, confidence).map_err(usage)?;
+    let verifying = Verifying::new(&args.output.verify)?;
+    let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
+    let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
+    let mut outcome = scan::run_observed(&detector, &input, &walk, &namer, confidence, observer)
+        .map_err(usage)?;
+    verifying.finish(&args.output.verify, &mut outcome.findings);
     let root = (!stdin).then(|| std::fs::canonicalize(namer.base()).unwrap_or_default());
     finish(&args.output, &set, &outcome, root, None)
 }
@@ -347,15 +358,20 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
         threads: args.threads,
     };
     let confidence = min_confidence(&args.output, &config);
-    let outcome = scan::run_git(
+    let verifying = Verifying::new(&args.output.verify)?;
+    let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
+    let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
+    let mut outcome = scan::run_git_observed(
         &detector,
         &repo,
         &scope,
         &options,
         confidence,
         args.progress || std::io::stderr().is_terminal(),
+        observer,
     )
     .map_err(git_failure)?;
+    verifying.finish(&args.output.verify, &mut outcome.findings);
     let p = repo.provenance();
     let vcs = report::Vcs {
         repository_uri: p.repository_uri.unwrap_or_else(|| file_uri(&root)),
@@ -363,6 +379,49 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
         branch: p.branch,
     };
     finish(&args.output, &set, &outcome, Some(root), Some(vcs))
+}
+
+/// `--verify` for one scan: collects what to verify while blobs are in
+/// memory, verifies once the scan is done. Without `--verify` it observes
+/// nothing and nothing is sent anywhere.
+struct Verifying {
+    settings: Option<crate::verify::Settings>,
+    plans: std::sync::Mutex<crate::verify::Plans>,
+}
+
+impl Verifying {
+    fn new(args: &crate::verify::command::VerifyArgs) -> Result<Verifying, Failure> {
+        Ok(Verifying {
+            settings: if args.verify {
+                Some(args.options.settings()?)
+            } else {
+                None
+            },
+            plans: std::sync::Mutex::new(crate::verify::Plans::default()),
+        })
+    }
+
+    fn enabled(&self) -> bool {
+        self.settings.is_some()
+    }
+
+    fn observe(&self, blob: &[u8], findings: &[crate::finding::Finding]) {
+        self.plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_blob(blob, findings);
+    }
+
+    fn finish(
+        self,
+        args: &crate::verify::command::VerifyArgs,
+        findings: &mut Vec<crate::finding::Finding>,
+    ) {
+        if let Some(settings) = &self.settings {
+            let plans = self.plans.into_inner().unwrap_or_else(|e| e.into_inner());
+            crate::verify::command::verify_findings(args, settings, findings, plans);
+        }
+    }
 }
 
 /// `file://` URI of a local repository without a remote.

@@ -178,6 +178,8 @@ pub struct Finding {
     /// Facts a structural check established (`aws_account_id`, …).
     pub facts: BTreeMap<String, String>,
     pub suppression: Option<Suppression>,
+    /// Whether the credential is live (`--verify` only).
+    pub verification: Option<crate::verify::Verification>,
 }
 
 impl Finding {

@@ -108,6 +108,7 @@ fn finding(
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         suppression: None,
+        verification: None,
     }
 }
 

@@ -38,6 +38,9 @@ pub(crate) struct FindingView<'a> {
     /// Commit provenance, for `keyhound git` findings only.
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<&'a crate::finding::GitOrigin>,
+    /// `--verify` result: status, identity, reason, checked_at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a crate::verify::Verification>,
 }
 
 impl<'a> FindingView<'a> {
@@ -59,6 +62,7 @@ impl<'a> FindingView<'a> {
             fingerprint: &finding.fingerprint,
             facts: &finding.facts,
             git: finding.git(),
+            verification: finding.verification.as_ref(),
         }
     }
 }

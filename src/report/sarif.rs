@@ -244,6 +244,14 @@ fn level(severity: Severity) -> s::ResultLevel {
 // ---------------------------------------------------------------------------
 // results
 
+/// A credential proven live is an error whatever the rule's severity.
+fn result_level(finding: &Finding) -> s::ResultLevel {
+    match &finding.verification {
+        Some(v) if v.status == crate::verify::Status::Live => s::ResultLevel::Error,
+        _ => level(finding.severity),
+    }
+}
+
 fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     let text = format!(
         "{} {} found",
@@ -252,7 +260,7 @@ fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     );
     let mut result = s::Result::builder()
         .rule_id(finding.rule_id.as_str())
-        .level(level(finding.severity))
+        .level(result_level(finding))
         .message(s::Message::builder().text(text).build())
         .locations(vec![location(finding)])
         .partial_fingerprints(BTreeMap::from([(
@@ -341,6 +349,12 @@ fn result_properties(finding: &Finding) -> s::PropertyBag {
     if let Some(git) = finding.git() {
         if let Ok(value) = serde_json::to_value(git) {
             extra.insert("git".to_string(), value);
+        }
+    }
+    // `--verify` result, as in the JSON `verification` object.
+    if let Some(v) = &finding.verification {
+        if let Ok(value) = serde_json::to_value(v) {
+            extra.insert("verification".to_string(), value);
         }
     }
     s::PropertyBag::builder()
