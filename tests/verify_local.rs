@@ -435,14 +435,15 @@ fn entra_client_secrets_use_the_tenant_and_client_found_nearby() {
 fn everything(dir: &Path) {
     std::fs::write(
         dir.join(".env"),
-        format!(
-            "AWS_ACCESS_KEY_ID=AKIAYTAZMROB6K6IVLAU\nAWS_SECRET_ACCESS_KEY=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\n\
-             AZURE_TENANT_ID={TENANT}\nAZURE_CLIENT_ID={CLIENT}\nAZURE_CLIENT_SECRET={}\n\
-             MAPS_KEY=AIzaSyDq3wJ8vRn2Kx7LpT4mZc9QeHb5YuN1oAs\n\
-             STORAGE=DefaultEndpointsProtocol=https;AccountName={ACCOUNT};AccountKey={};EndpointSuffix=core.windows.net\n", // keyhound:allow
-            entra_secret("kF2nMgmRlGd4fSH7a82NgCWecPbLjindHa"),
-            storage_key(1)
-        ),
+        [
+            "AWS_ACCESS_KEY_ID=AKIAYTAZMROB6K6IVLAU".to_string(), // keyhound:allow
+            "AWS_SECRET_ACCESS_KEY=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".to_string(), // keyhound:allow
+            format!("AZURE_TENANT_ID={TENANT}\nAZURE_CLIENT_ID={CLIENT}"),
+            format!("AZURE_CLIENT_SECRET={}", entra_secret("kF2nMgmRlGd4fSH7a82NgCWecPbLjindHa")),
+            "MAPS_KEY=AIzaSyDq3wJ8vRn2Kx7LpT4mZc9QeHb5YuN1oAs".to_string(), // keyhound:allow
+            format!("STORAGE=DefaultEndpointsProtocol=https;AccountName={ACCOUNT};AccountKey={};EndpointSuffix=core.windows.net", storage_key(1)),
+        ]
+        .join("\n"),
     )
     .unwrap();
     std::fs::write(

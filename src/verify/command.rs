@@ -81,7 +81,7 @@ impl VerifyOptions {
                 "--verify-timeout must be between 0 and 600 seconds"
             )));
         }
-        if !(self.verify_rate > 0.0) {
+        if self.verify_rate.is_nan() || self.verify_rate <= 0.0 {
             return Err(usage(anyhow::anyhow!("--verify-rate must be positive")));
         }
         for (name, url) in endpoints.overrides() {
