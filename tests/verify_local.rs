@@ -644,3 +644,86 @@ fn malformed_reports_name_the_line_and_exit_2() {
         Some(2)
     );
 }
+
+#[test]
+fn throttling_is_retried_and_each_credential_is_sent_once() {
+    const KEY: &str = "AIzaSyDq3wJ8vRn2Kx7LpT4mZc9QeHb5YuN1oAs"; // keyhound:allow
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    // Throttles the first request, then answers.
+    let api = Server::start(move |_| {
+        if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            (429, "{}".into())
+        } else {
+            (200, "{}".into())
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // The same key in three files and a commit-like copy: one credential.
+    for name in ["a.js", "b.js", "c/d.js"] {
+        std::fs::create_dir_all(dir.path().join(name).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(name), format!("k = \"{KEY}\"\n")).unwrap();
+    }
+    let out = keyhound(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--gcp-api-endpoint",
+            &api.url(),
+            "-f",
+            "jsonl",
+        ],
+        dir.path(),
+    );
+    let found = jsonl(&out);
+    assert_eq!(found.len(), 3);
+    assert!(found.iter().all(|f| f["verification"]["status"] == "live"));
+    let requests = api.requests();
+    assert_eq!(requests.len(), 2, "one throttled attempt and one retry");
+    let ua = format!("keyhound/{}", env!("CARGO_PKG_VERSION"));
+    assert!(requests
+        .iter()
+        .all(|r| r.header("user-agent") == Some(ua.as_str())));
+}
+
+#[test]
+fn git_history_findings_are_verified() {
+    const KEY: &str = "AIzaSyBm7TqW2nXc4Rz9KpL6vHd3JeF8sUa5YgQ"; // keyhound:allow
+    let api = Server::start(|_| (200, "{}".into()));
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(dir.path().join("app.js"), format!("k = \"{KEY}\"\n")).unwrap();
+    git(&["add", "app.js"]);
+    git(&["commit", "-qm", "add key"]);
+    git(&["rm", "-q", "app.js"]);
+    git(&["commit", "-qm", "remove key"]);
+    let out = keyhound(
+        &[
+            "git",
+            ".",
+            "--verify",
+            "--gcp-api-endpoint",
+            &api.url(),
+            "-f",
+            "jsonl",
+        ],
+        dir.path(),
+    );
+    let found = jsonl(&out);
+    assert_eq!(found.len(), 1, "{}", stderr(&out));
+    assert_eq!(found[0]["verification"]["status"], "live");
+    assert_eq!(found[0]["git"]["in_head"], false);
+}
