@@ -636,6 +636,23 @@ fn malformed_reports_name_the_line_and_exit_2() {
     assert!(stderr(&out).contains("--show-secrets"));
     // Neither a report nor a key: usage error.
     assert_eq!(keyhound(&["verify"], dir.path()).status.code(), Some(2));
+    // A bad endpoint override is a usage error, before anything is sent.
+    let bad = keyhound(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--aws-sts-endpoint",
+            "ftp://example.com",
+        ],
+        dir.path(),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("--aws-sts-endpoint"),
+        "{}",
+        stderr(&bad)
+    );
     // --only-verified needs --verify.
     assert_eq!(
         keyhound(&["scan", ".", "--only-verified"], dir.path())
@@ -726,4 +743,34 @@ fn git_history_findings_are_verified() {
     assert_eq!(found.len(), 1, "{}", stderr(&out));
     assert_eq!(found[0]["verification"]["status"], "live");
     assert_eq!(found[0]["git"]["in_head"], false);
+}
+
+#[test]
+fn allowed_findings_are_never_sent() {
+    let api = Server::start(|_| (200, "{}".into()));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.js"),
+        "k = \"AIzaSyBm7TqW2nXc4Rz9KpL6vHd3JeF8sUa5YgQ\" // keyhound:allow\n",
+    )
+    .unwrap();
+    let out = keyhound(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--gcp-api-endpoint",
+            &api.url(),
+            "-f",
+            "sarif",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sarif = assert_valid_sarif(&stdout(&out));
+    // Reported as suppressed, not verified, and nothing was sent.
+    let result = &sarif["runs"][0]["results"][0];
+    assert!(result["suppressions"].is_array());
+    assert!(result["properties"].get("verification").is_none());
+    assert_eq!(api.connection_count(), 0);
 }

@@ -119,6 +119,15 @@ impl Endpoints {
                 return Err(format!("{name} {url:?} must be an http:// or https:// URL"));
             }
         }
+        // SigV4 signs the path: the STS override is a base URL only.
+        if let Some(url) = &self.aws_sts {
+            let path = url.parse::<Uri>().map(|u| u.path().to_string());
+            if path.is_ok_and(|p| p != "/" && !p.is_empty()) {
+                return Err(format!(
+                    "--aws-sts-endpoint {url:?} must be a base URL (scheme, host, port) without a path"
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -415,6 +424,16 @@ mod tests {
             ..Endpoints::default()
         };
         assert!(e.validate().unwrap_err().contains("--gcp-token-endpoint"));
+        let e = Endpoints {
+            aws_sts: Some("http://127.0.0.1:5055/sts".into()),
+            ..Endpoints::default()
+        };
+        assert!(e.validate().unwrap_err().contains("base URL"));
+        let ok = Endpoints {
+            aws_sts: Some("http://127.0.0.1:5055/".into()),
+            ..Endpoints::default()
+        };
+        assert!(ok.validate().is_ok());
     }
 
     #[test]
