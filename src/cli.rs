@@ -323,7 +323,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
         Input::Paths(args.paths.clone())
     };
     let confidence = min_confidence(&args.output, &config);
-    let verifying = Verifying::new(&args.output.verify)?;
+    let verifying = crate::verify::command::ScanVerifier::new(&args.output.verify)?;
     let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
     let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
     let mut outcome = scan::run_observed(&detector, &input, &walk, &namer, confidence, observer)
@@ -358,7 +358,7 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
         threads: args.threads,
     };
     let confidence = min_confidence(&args.output, &config);
-    let verifying = Verifying::new(&args.output.verify)?;
+    let verifying = crate::verify::command::ScanVerifier::new(&args.output.verify)?;
     let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
     let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
     let mut outcome = scan::run_git_observed(
@@ -379,49 +379,6 @@ fn run_git(args: GitArgs) -> Result<Exit, Failure> {
         branch: p.branch,
     };
     finish(&args.output, &set, &outcome, Some(root), Some(vcs))
-}
-
-/// `--verify` for one scan: collects what to verify while blobs are in
-/// memory, verifies once the scan is done. Without `--verify` it observes
-/// nothing and nothing is sent anywhere.
-struct Verifying {
-    settings: Option<crate::verify::Settings>,
-    plans: std::sync::Mutex<crate::verify::Plans>,
-}
-
-impl Verifying {
-    fn new(args: &crate::verify::command::VerifyArgs) -> Result<Verifying, Failure> {
-        Ok(Verifying {
-            settings: if args.verify {
-                Some(args.options.settings()?)
-            } else {
-                None
-            },
-            plans: std::sync::Mutex::new(crate::verify::Plans::default()),
-        })
-    }
-
-    fn enabled(&self) -> bool {
-        self.settings.is_some()
-    }
-
-    fn observe(&self, blob: &[u8], findings: &[crate::finding::Finding]) {
-        self.plans
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .add_blob(blob, findings);
-    }
-
-    fn finish(
-        self,
-        args: &crate::verify::command::VerifyArgs,
-        findings: &mut Vec<crate::finding::Finding>,
-    ) {
-        if let Some(settings) = &self.settings {
-            let plans = self.plans.into_inner().unwrap_or_else(|e| e.into_inner());
-            crate::verify::command::verify_findings(args, settings, findings, plans);
-        }
-    }
 }
 
 /// `file://` URI of a local repository without a remote.

@@ -12,7 +12,7 @@ use ureq::http::Uri;
 
 use super::sigv4::{self, SignInput};
 use super::transport::{Provider, Request, Transport};
-use super::Verdict;
+use super::{printable, Verdict};
 use crate::detect::checks::{aws_account_id, is_aws_canary_account};
 use crate::finding::Secret;
 
@@ -190,11 +190,6 @@ fn xml_text(body: &str, tag: &str) -> Option<String> {
     let start = body.find(&open)? + open.len();
     let len = body[start..].find(&close)?;
     Some(printable(body[start..start + len].trim()))
-}
-
-/// A value from a response, bounded and free of control characters.
-pub(crate) fn printable(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(256).collect()
 }
 
 #[cfg(test)]

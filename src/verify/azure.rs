@@ -110,7 +110,7 @@ fn xml_code(body: &str) -> String {
     };
     let rest = &body[start + 6..];
     rest.find("</Code>")
-        .map(|end| super::aws::printable(&rest[..end]))
+        .map(|end| super::printable(&rest[..end]))
         .unwrap_or_default()
 }
 

@@ -98,7 +98,7 @@ impl VerifyOptions {
 }
 
 /// Verifies the planned findings of a scan and applies `--only-verified`.
-pub fn verify_findings(
+fn verify_findings(
     args: &VerifyArgs,
     settings: &Settings,
     findings: &mut Vec<Finding>,
@@ -108,6 +108,45 @@ pub fn verify_findings(
     super::attach(findings, &results);
     if args.only_verified {
         super::retain_live(findings);
+    }
+}
+
+/// `--verify` for one scan: collects what to verify while blobs are in
+/// memory, verifies once the scan is done. Without `--verify` it observes
+/// nothing and nothing is sent anywhere.
+pub(crate) struct ScanVerifier {
+    settings: Option<Settings>,
+    plans: std::sync::Mutex<Plans>,
+}
+
+impl ScanVerifier {
+    pub(crate) fn new(args: &VerifyArgs) -> Result<ScanVerifier, Failure> {
+        Ok(ScanVerifier {
+            settings: if args.verify {
+                Some(args.options.settings()?)
+            } else {
+                None
+            },
+            plans: std::sync::Mutex::new(Plans::default()),
+        })
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.settings.is_some()
+    }
+
+    pub(crate) fn observe(&self, blob: &[u8], findings: &[Finding]) {
+        self.plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_blob(blob, findings);
+    }
+
+    pub(crate) fn finish(self, args: &VerifyArgs, findings: &mut Vec<Finding>) {
+        if let Some(settings) = &self.settings {
+            let plans = self.plans.into_inner().unwrap_or_else(|e| e.into_inner());
+            verify_findings(args, settings, findings, plans);
+        }
     }
 }
 

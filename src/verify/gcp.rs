@@ -142,13 +142,13 @@ pub fn classify_token(status: u16, body: &str, client_email: &str) -> Verdict {
         {
             Verdict::dead(format!(
                 "service account gone or disabled (invalid_grant: {})",
-                super::aws::printable(description)
+                super::printable(description)
             ))
         }
         "" => Verdict::unknown(format!("unexpected response (HTTP {status})")),
         other => Verdict::unknown(format!(
             "unexpected response (HTTP {status}, {})",
-            super::aws::printable(other)
+            super::printable(other)
         )),
     }
 }

@@ -373,6 +373,12 @@ pub fn retain_live(findings: &mut Vec<Finding>) {
     });
 }
 
+/// A value from a provider's response, bounded and free of control
+/// characters, for identities and reasons.
+pub(crate) fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(256).collect()
+}
+
 pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)

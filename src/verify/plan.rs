@@ -107,7 +107,7 @@ type PlanOne = (Option<Verdict>, Vec<Credential>);
 
 fn plan_one(item: &Item, all: &[Item], blob: Option<&[u8]>) -> PlanOne {
     match item.rule_id.as_str() {
-        "aws-access-key-id" | "aws-access-key-id-other" => plan_aws_key_id(item, all),
+        "aws-access-key-id" | "aws-access-key-id-other" => aws_pairs(item, all),
         "aws-secret-access-key" => plan_aws_secret(item, all),
         "aws-session-token" => plan_aws_token(item, all),
         "gcp-service-account-key" => match item.facts.get("client_email") {
@@ -220,10 +220,6 @@ fn aws_pairs(key_id: &Item, all: &[Item]) -> PlanOne {
         });
     }
     (first_offline, credentials)
-}
-
-fn plan_aws_key_id(item: &Item, all: &[Item]) -> PlanOne {
-    aws_pairs(item, all)
 }
 
 /// A secret is live if it works with any key id near it.
