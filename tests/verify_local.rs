@@ -774,3 +774,61 @@ fn allowed_findings_are_never_sent() {
     assert!(result["properties"].get("verification").is_none());
     assert_eq!(api.connection_count(), 0);
 }
+
+#[test]
+fn secret_candidates_of_one_key_id_stop_at_the_live_one() {
+    // Accepts anything: whichever candidate is tried first is live, and
+    // the other must then not be sent at all.
+    let sts = Server::start(|_| {
+        (
+            200,
+            "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::590611254147:user/ci</Arn><Account>590611254147</Account></GetCallerIdentityResult></GetCallerIdentityResponse>".into(),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("credentials"),
+        [
+            "aws_access_key_id = AKIAYTAZMROB6K6IVLAU", // keyhound:allow
+            "aws_secret_access_key = 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", // keyhound:allow
+            "old_aws_secret_access_key = V2/uiH18gIqHjDQILW+nYk/Hpa6fxbEiwg8xl2bS", // keyhound:allow
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = keyhound(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--aws-sts-endpoint",
+            &sts.url(),
+            "-f",
+            "jsonl",
+        ],
+        dir.path(),
+    );
+    let found = findings_by_rule(&out);
+    assert_eq!(sts.requests().len(), 1, "{:?}", sts.requests());
+    assert_eq!(
+        found["aws-access-key-id"][0]["verification"]["status"],
+        "live"
+    );
+    let mut secrets: Vec<(String, String)> = found["aws-secret-access-key"]
+        .iter()
+        .map(|f| {
+            (
+                f["verification"]["status"].as_str().unwrap().to_string(),
+                f["verification"]["reason"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    secrets.sort();
+    assert_eq!(secrets.len(), 2, "{secrets:?}");
+    assert_eq!(secrets[0].0, "dead");
+    assert!(secrets[0].1.contains("another secret"));
+    assert_eq!(secrets[1].0, "live");
+}

@@ -262,32 +262,57 @@ fn verify_with(
     concurrency: usize,
 ) -> HashMap<String, Verification> {
     let checked_at = now_rfc3339();
-    // Each unique credential once, however many findings it speaks for.
-    let mut unique: Vec<(&Credential, [u8; 32])> = Vec::new();
+    // Each unique credential once, however many findings it speaks for,
+    // in units of work: the secret candidates of one AWS key id form one
+    // unit, tried in turn, so that one key id is never asked about with
+    // several secrets at once and the search stops at the live one.
+    let mut units: Vec<Vec<(&Credential, [u8; 32])>> = Vec::new();
+    let mut unit_of: HashMap<String, usize> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
-    for plan in plans.by_fingerprint.values() {
-        for cred in &plan.credentials {
+    let mut fingerprints: Vec<&String> = plans.by_fingerprint.keys().collect();
+    fingerprints.sort();
+    for fp in fingerprints {
+        for cred in &plans.by_fingerprint[fp].credentials {
             let key = cred.cache_key();
-            if seen.insert(key) {
-                unique.push((cred, key));
+            if !seen.insert(key) {
+                continue;
             }
+            let group = match cred {
+                Credential::Aws { key_id, .. } => format!("aws:{key_id}"),
+                _ => hex::encode(key),
+            };
+            let unit = *unit_of.entry(group).or_insert_with(|| {
+                units.push(Vec::new());
+                units.len() - 1
+            });
+            units[unit].push((cred, key));
         }
     }
     let verdicts: Mutex<HashMap<[u8; 32], Verdict>> = Mutex::new(HashMap::new());
     let next = AtomicUsize::new(0);
-    let workers = concurrency.clamp(1, 64).min(unique.len().max(1));
+    let workers = concurrency.clamp(1, 64).min(units.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((cred, key)) = unique.get(i) else {
+                let Some(unit) = units.get(i) else {
                     break;
                 };
-                let verdict = check(cred, transport);
-                verdicts
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(*key, verdict);
+                let mut live = false;
+                for (cred, key) in unit {
+                    let verdict = if live {
+                        // An AWS key id has exactly one secret (and an
+                        // ASIA id one token): the others are wrong.
+                        Verdict::dead("another secret is the live one for this key id")
+                    } else {
+                        check(cred, transport)
+                    };
+                    live |= verdict.status == Status::Live;
+                    verdicts
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(*key, verdict);
+                }
             });
         }
     });
