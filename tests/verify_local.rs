@@ -28,11 +28,7 @@ fn fixture(name: &str) -> String {
 fn keyhound_env(args: &[&str], cwd: &Path, env: &[(&str, String)]) -> Output {
     let mut cmd = Command::new(support::BIN);
     cmd.args(args).current_dir(cwd);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("KEYHOUND_") {
-            cmd.env_remove(k);
-        }
-    }
+    support::clean_env(&mut cmd);
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -164,6 +164,9 @@ pub fn classify(status: u16, body: &str, key_id: &str) -> Verdict {
         }
         "ExpiredToken" => Verdict::dead("session token expired (ExpiredToken)"),
         "RequestExpired" => Verdict::unknown("clock skew (RequestExpired)"),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => {
+            Verdict::unknown(format!("throttled by AWS after retries ({code})"))
+        }
         "AccessDenied" => {
             let mut identity = BTreeMap::new();
             if let Some(account) = aws_account_id(key_id) {
@@ -233,6 +236,9 @@ mod tests {
         assert_eq!(v(400, "RequestExpired", "x"), Unknown);
         assert_eq!(v(403, "AccessDenied", "x"), Live);
         assert_eq!(v(503, "", ""), Unknown);
+        let throttled = classify(400, &err("Throttling", "Rate exceeded"), "AKIA");
+        assert_eq!(throttled.status, Unknown);
+        assert!(throttled.reason.unwrap().contains("throttled"));
     }
 
     #[test]

@@ -17,12 +17,19 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
 pub fn keyhound(args: &[&str], cwd: &Path) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.args(args).current_dir(cwd);
+    clean_env(&mut cmd);
+    cmd.output().expect("keyhound runs")
+}
+
+/// Clears `KEYHOUND_*` overrides and proxy settings: loopback test
+/// servers must be reached directly.
+pub fn clean_env(cmd: &mut Command) {
     for (k, _) in std::env::vars() {
-        if k.starts_with("KEYHOUND_") {
+        let lower = k.to_ascii_lowercase();
+        if k.starts_with("KEYHOUND_") || lower.ends_with("_proxy") {
             cmd.env_remove(k);
         }
     }
-    cmd.output().expect("keyhound runs")
 }
 
 pub fn stdout(o: &Output) -> String {
