@@ -828,3 +828,123 @@ fn secret_candidates_of_one_key_id_stop_at_the_live_one() {
     assert!(secrets[0].1.contains("another secret"));
     assert_eq!(secrets[1].0, "live");
 }
+
+/// `n` distinct, well-formed Google API keys.
+fn api_keys(n: usize) -> Vec<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            let body: String = (0..35)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    ALPHABET[(x % 64) as usize] as char
+                })
+                .collect();
+            format!("AIza{body}")
+        })
+        .collect()
+}
+
+/// Runs a `--verify` scan of `keys` against a server that takes 150 ms
+/// per request; returns the most requests it had in flight at once and
+/// the request arrival times.
+fn in_flight(keys: &[String], extra: &[&str]) -> (usize, Vec<std::time::Instant>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let now = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let (n, m, a) = (now.clone(), max.clone(), arrivals.clone());
+    let api = Server::start(move |_| {
+        a.lock().unwrap().push(std::time::Instant::now());
+        let current = n.fetch_add(1, Ordering::SeqCst) + 1;
+        m.fetch_max(current, Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        n.fetch_sub(1, Ordering::SeqCst);
+        (200, "{}".into())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = keys.iter().map(|k| format!("k = \"{k}\"\n")).collect();
+    std::fs::write(dir.path().join("keys.js"), text).unwrap();
+    let mut args = vec!["scan", ".", "--verify", "--gcp-api-endpoint"];
+    let url = api.url();
+    args.push(&url);
+    args.extend(["-f", "jsonl"]);
+    args.extend(extra);
+    let out = keyhound(&args, dir.path());
+    let found = jsonl(&out);
+    assert_eq!(found.len(), keys.len(), "{}", stderr(&out));
+    assert!(found.iter().all(|f| f["verification"]["status"] == "live"));
+    let arrivals = arrivals.lock().unwrap().clone();
+    (max.load(Ordering::SeqCst), arrivals)
+}
+
+#[test]
+fn concurrency_and_rate_are_bounded() {
+    let keys = api_keys(6);
+    let (two, _) = in_flight(
+        &keys,
+        &["--verify-concurrency", "2", "--verify-rate", "1000"],
+    );
+    assert!(
+        two <= 2,
+        "{two} requests in flight with --verify-concurrency 2"
+    );
+    // With more workers the same scan does overlap more: the bound above
+    // is what held it back.
+    let (six, _) = in_flight(
+        &keys,
+        &["--verify-concurrency", "6", "--verify-rate", "1000"],
+    );
+    assert!(six > 2, "{six}");
+    // 4 requests at 10 per second: at least 300 ms from first to last.
+    let (_, arrivals) = in_flight(
+        &keys[..4],
+        &["--verify-concurrency", "4", "--verify-rate", "10"],
+    );
+    let spread = *arrivals.iter().max().unwrap() - *arrivals.iter().min().unwrap();
+    assert!(
+        spread >= std::time::Duration::from_millis(290),
+        "{spread:?}"
+    );
+}
+
+#[test]
+fn reports_are_read_from_stdin() {
+    let api = Server::start(|_| (200, "{}".into()));
+    let report = format!(
+        "{{\"rule_id\":\"gcp-api-key\",\"secret\":\"{}\",\"path\":\"app.js\",\"line\":3}}\n",
+        api_keys(1)[0]
+    );
+    let mut child = Command::new(support::BIN)
+        .args([
+            "verify",
+            "-",
+            "--gcp-api-endpoint",
+            &api.url(),
+            "-f",
+            "jsonl",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(report.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let results = jsonl(&out);
+    assert_eq!(results[0]["path"], "app.js");
+    assert_eq!(results[0]["line"], 3);
+    assert_eq!(results[0]["verification"]["status"], "live");
+    assert_eq!(api.requests().len(), 1);
+}
