@@ -109,7 +109,7 @@ impl Secret {
     }
 
     /// The secret in the clear. Callers: fingerprinting, `--show-secrets`
-    /// and (later) verification only.
+    /// and verification (`src/verify/`, only while building a request).
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -919,7 +919,9 @@ fn reports_are_read_from_stdin() {
         "{{\"rule_id\":\"gcp-api-key\",\"secret\":\"{}\",\"path\":\"app.js\",\"line\":3}}\n",
         api_keys(1)[0]
     );
-    let mut child = Command::new(support::BIN)
+    let mut cmd = Command::new(support::BIN);
+    support::clean_env(&mut cmd);
+    let mut child = cmd
         .args([
             "verify",
             "-",
