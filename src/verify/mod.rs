@@ -4,7 +4,7 @@
 //! The flow, one way only:
 //!
 //! ```text
-//! findings (+ blob) ──plan──▶ Plans ──unique credentials──▶ Verifier ──▶ Verification per fingerprint
+//! findings (+ blob) ──plan──▶ Plans ──unique credentials──▶ verify_plans ──▶ Verification per fingerprint
 //!   plan.rs: pair AWS ids        skipped/unknown decided      transport.rs: allow-listed hosts,
 //!   with secrets, find tenant    offline (canary, example,    timeouts, retries, rate limit,
 //!   and client ids, accounts     no partner credential)       bounded concurrency, one call per
@@ -19,6 +19,8 @@
 //! - [`aws`], [`gcp`], [`azure`]: what each provider is sent and how its
 //!   answer is classified; [`sigv4`] signs AWS requests.
 //! - [`input`]: reads credentials for `keyhound verify`.
+//! - [`command`]: the `--verify` options of `scan`/`git` and the
+//!   `keyhound verify` command.
 //!
 //! Secrets reach this module as [`Secret`]s and are exposed only while a
 //! request is built; error messages and reasons never contain them.
