@@ -950,3 +950,32 @@ fn reports_are_read_from_stdin() {
     assert_eq!(results[0]["verification"]["status"], "live");
     assert_eq!(api.requests().len(), 1);
 }
+
+#[test]
+fn redirects_are_never_followed() {
+    let elsewhere = Server::start(|_| (200, "{}".into()));
+    let target = format!("{}/steal", elsewhere.url());
+    let api = Server::start(move |_| (302, target.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.js"),
+        format!("k = \"{}\"\n", api_keys(1)[0]),
+    )
+    .unwrap();
+    let out = keyhound(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--gcp-api-endpoint",
+            &api.url(),
+            "-f",
+            "jsonl",
+        ],
+        dir.path(),
+    );
+    let found = jsonl(&out);
+    assert_eq!(found[0]["verification"]["status"], "unknown");
+    assert_eq!(api.requests().len(), 1, "a redirect is not retried");
+    assert_eq!(elsewhere.connection_count(), 0, "the redirect was followed");
+}

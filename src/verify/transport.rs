@@ -228,6 +228,7 @@ impl Transport {
             // A redirect could point anywhere; the allow-list is checked on
             // the URL we send to, so never follow one.
             .max_redirects(0)
+            .max_redirects_will_error(false)
             .user_agent(format!("keyhound/{}", crate::VERSION))
             .build();
         let interval = if settings.rate_per_provider > 0.0 {

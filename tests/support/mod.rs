@@ -146,9 +146,15 @@ fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, handler: &Handler) 
     let (status, body) = handler(&request);
     received.lock().unwrap().push(request);
     let mut stream = stream;
+    // A 3xx answer's body is its Location.
+    let location = if (300..400).contains(&status) {
+        format!("Location: {body}\r\n")
+    } else {
+        String::new()
+    };
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} X\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
 }
