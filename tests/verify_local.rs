@@ -508,6 +508,35 @@ fn without_verify_no_connection_is_opened() {
     for f in jsonl(&out) {
         assert!(f.get("verification").is_some(), "{f}");
     }
+    // Every request failed (HTTP 500 after retries): no clear secret in
+    // any output, in machine or text form.
+    let text = keyhound_env(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--verify-timeout",
+            "2",
+            "--color",
+            "never",
+        ],
+        dir.path(),
+        &env,
+    );
+    assert!(stdout(&text).contains("unknown: provider error (HTTP 500) after retries"));
+    let secrets = [
+        "k3Tk+yBj+t9URpKkim2U4VL7JrMxZQNl73wFBZsS".to_string(), // keyhound:allow
+        "AIzaSyDq3wJ8vRn2Kx7LpT4mZc9QeHb5YuN1oAs".to_string(),  // keyhound:allow
+        entra_secret("kF2nMgmRlGd4fSH7a82NgCWecPbLjindHa"),
+        storage_key(1),
+        "MII".to_string(),
+    ];
+    for o in [&out, &text] {
+        let all = format!("{}{}", stdout(o), stderr(o));
+        for s in &secrets {
+            assert!(!all.contains(s.as_str()), "clear secret in output: {all}");
+        }
+    }
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub struct VerifyArgs {
     /// (sends them over the network; see docs/verification.md).
     #[arg(long)]
     pub verify: bool,
-    /// Report only credentials verified live (implies nothing without --verify).
+    /// Report only credentials verified live (needs --verify).
     #[arg(long, requires = "verify")]
     pub only_verified: bool,
     #[command(flatten)]
