@@ -70,6 +70,9 @@ enum Command {
     /// Record today's findings as accepted, or find stale baseline entries.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Check credentials given directly or in a JSON/JSONL report written
+    /// with --show-secrets (sends them to their provider).
+    Verify(crate::verify::command::VerifyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +160,8 @@ struct OutputArgs {
     color: Color,
     #[command(flatten)]
     triage: TriageArgs,
+    #[command(flatten)]
+    verify: crate::verify::command::VerifyArgs,
 }
 
 /// What is reported: ignore file, baseline, grouping.
@@ -329,6 +334,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Hook(command) => crate::hook::run(command),
         Command::Baseline(BaselineCommand::Create(args)) => baseline_create(args),
         Command::Baseline(BaselineCommand::Check(args)) => baseline_check(args),
+        Command::Verify(command) => crate::verify::command::run(command),
     }
 }
 
@@ -360,6 +366,9 @@ struct Scanned {
     /// SARIF's `%SRCROOT%` (`None`: stdin).
     report_root: Option<PathBuf>,
     vcs: Option<report::Vcs>,
+    /// `--verify`: what to verify, planned while blobs were in memory;
+    /// sent only after triage.
+    verifier: crate::verify::command::ScanVerifier,
 }
 
 fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
@@ -400,7 +409,11 @@ fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
         Input::Paths(args.paths.clone())
     };
     let confidence = min_confidence(&args.output, &config);
-    let outcome = scan::run(&detector, &input, &walk, &namer, confidence).map_err(usage)?;
+    let verifying = crate::verify::command::ScanVerifier::new(&args.output.verify)?;
+    let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
+    let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
+    let outcome = scan::run_observed(&detector, &input, &walk, &namer, confidence, observer)
+        .map_err(usage)?;
     let root = (!stdin).then(|| std::fs::canonicalize(namer.base()).unwrap_or_default());
     Ok(Scanned {
         set,
@@ -408,6 +421,7 @@ fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
         config_root: config_root.to_path_buf(),
         report_root: root,
         vcs: None,
+        verifier: verifying,
     })
 }
 
@@ -441,16 +455,19 @@ fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         threads: args.threads,
     };
     let confidence = min_confidence(&args.output, &config);
-    let outcome = scan::run_git(
+    let verifying = crate::verify::command::ScanVerifier::new(&args.output.verify)?;
+    let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
+    let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
+    let mut outcome = scan::run_git_observed(
         &detector,
         &repo,
         &scope,
         &options,
         confidence,
         args.progress || std::io::stderr().is_terminal(),
+        observer,
     )
     .map_err(git_failure)?;
-    let mut outcome = outcome;
     exclude_history_paths(&root, &config.exclude, &mut outcome.findings)?;
     let p = repo.provenance();
     let vcs = report::Vcs {
@@ -464,6 +481,7 @@ fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         config_root: root.clone(),
         report_root: Some(root),
         vcs: Some(vcs),
+        verifier: verifying,
     })
 }
 
@@ -591,7 +609,8 @@ fn warn_all(warnings: &[suppress::entries::Warning]) {
 
 /// Triages, writes the report and decides the exit code.
 fn finish(args: &OutputArgs, mut scanned: Scanned) -> Result<Exit, Failure> {
-    let triaged = triage(&args.triage, &mut scanned)?;
+    let mut triaged = triage(&args.triage, &mut scanned)?;
+    scanned.verifier.finish(&args.verify, &mut triaged.findings);
     let outcome = &scanned.outcome;
     let report = report::Report {
         findings: &triaged.findings,

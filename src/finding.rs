@@ -114,7 +114,7 @@ impl Secret {
     }
 
     /// The secret in the clear. Callers: fingerprinting, `--show-secrets`
-    /// and (later) verification only.
+    /// and verification (`src/verify/`, only while building a request).
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -218,6 +218,8 @@ pub struct Finding {
     pub locations: Vec<Place>,
     /// Set for every finding when a baseline is in use.
     pub baseline: Option<BaselineState>,
+    /// Whether the credential is live (`--verify` only).
+    pub verification: Option<crate::verify::Verification>,
 }
 
 impl Finding {

@@ -146,6 +146,7 @@ mod tests {
             suppression: None,
             locations: Vec::new(),
             baseline: None,
+            verification: None,
         }
     }
 

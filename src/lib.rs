@@ -21,6 +21,8 @@
 //! - [`finding`]: the reported unit, its location and fingerprint.
 //! - [`report`]: findings to text, JSON, JSONL or SARIF 2.1.0.
 //! - [`scan`]: wires the stages together for one run.
+//! - [`verify`]: `--verify` only: checks found credentials with their
+//!   provider. The only code that sends a secret over the network.
 
 pub mod cli;
 pub mod config;
@@ -35,6 +37,7 @@ pub mod scan;
 pub mod source;
 pub mod stats;
 pub mod suppress;
+pub mod verify;
 
 /// keyhound's version, as reported in SARIF and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -67,8 +67,13 @@ fn to_finding(detector: &Detector, blob: &[u8], origin: &Origin, m: Match) -> Fi
         suppression: suppress::inline(blob, m.secret),
         locations: Vec::new(),
         baseline: None,
+        verification: None,
     }
 }
+
+/// Sees each blob that had findings, with its findings, while the blob
+/// is still in memory (`--verify` reads the context around a secret).
+pub type Observer<'a> = &'a (dyn Fn(&[u8], &[Finding]) + Sync);
 
 /// Scans `input` with `detector`.
 pub fn run(
@@ -78,11 +83,26 @@ pub fn run(
     namer: &PathNamer,
     min_confidence: Confidence,
 ) -> Result<Outcome, WalkError> {
+    run_observed(detector, input, walk, namer, min_confidence, None)
+}
+
+/// [`run`], showing each blob with findings to `observe`.
+pub fn run_observed(
+    detector: &Detector,
+    input: &Input,
+    walk: &WalkOptions,
+    namer: &PathNamer,
+    min_confidence: Confidence,
+    observe: Option<Observer<'_>>,
+) -> Result<Outcome, WalkError> {
     let started = Instant::now();
     let counters = Counters::default();
     let found = Mutex::new(Vec::new());
     let visit = |blob: &[u8], origin: Origin| {
         let mut f = findings_in(detector, blob, &origin, min_confidence);
+        if let (Some(observe), false) = (observe, f.is_empty()) {
+            observe(blob, &f);
+        }
         if !f.is_empty() {
             // Findings are rare; the lock is off the hot path.
             found
@@ -143,6 +163,27 @@ pub fn run_git(
     min_confidence: Confidence,
     progress: bool,
 ) -> Result<Outcome, git::GitError> {
+    run_git_observed(
+        detector,
+        repo,
+        scope,
+        options,
+        min_confidence,
+        progress,
+        None,
+    )
+}
+
+/// [`run_git`], showing each blob with findings to `observe`.
+pub fn run_git_observed(
+    detector: &Detector,
+    repo: &git::Repo,
+    scope: &GitScope,
+    options: &git::HistoryOptions,
+    min_confidence: Confidence,
+    progress: bool,
+    observe: Option<Observer<'_>>,
+) -> Result<Outcome, git::GitError> {
     let started = Instant::now();
     let counters = Counters::default();
     // Findings per blob id, made with a provisional origin (the blob id)
@@ -163,6 +204,9 @@ pub fn run_git(
             commits: None,
         }));
         let f = findings_in(detector, blob, &origin, min_confidence);
+        if let (Some(observe), false) = (observe, f.is_empty()) {
+            observe(blob, &f);
+        }
         if !f.is_empty() {
             found
                 .lock()

@@ -111,6 +111,7 @@ fn finding(
         suppression: None,
         locations: Vec::new(),
         baseline: None,
+        verification: None,
     }
 }
 

@@ -50,6 +50,9 @@ pub(crate) struct FindingView<'a> {
     /// `--include-suppressed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<&'a Suppression>,
+    /// `--verify` result: status, identity, reason, checked_at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a crate::verify::Verification>,
 }
 
 /// One place of a finding's secret.
@@ -104,6 +107,7 @@ impl<'a> FindingView<'a> {
             in_head: finding.in_head(),
             baseline_state: finding.baseline,
             suppression: finding.suppression.as_ref(),
+            verification: finding.verification.as_ref(),
         }
     }
 }

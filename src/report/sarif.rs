@@ -260,6 +260,14 @@ fn level(severity: Severity) -> s::ResultLevel {
 // ---------------------------------------------------------------------------
 // results
 
+/// A credential proven live is an error whatever the rule's severity.
+fn result_level(finding: &Finding) -> s::ResultLevel {
+    match &finding.verification {
+        Some(v) if v.status == crate::verify::Status::Live => s::ResultLevel::Error,
+        _ => level(finding.severity),
+    }
+}
+
 fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     let mut text = format!(
         "{} {} found",
@@ -272,7 +280,7 @@ fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     }
     let mut result = s::Result::builder()
         .rule_id(finding.rule_id.as_str())
-        .level(level(finding.severity))
+        .level(result_level(finding))
         .message(s::Message::builder().text(text).build())
         .locations(vec![location(&finding.origin, &finding.location)])
         .partial_fingerprints(BTreeMap::from([(
@@ -421,6 +429,12 @@ fn result_properties(finding: &Finding) -> s::PropertyBag {
     let in_head = finding.in_head();
     if let Some(in_head) = in_head {
         extra.insert("in_head".to_string(), Value::from(in_head));
+    }
+    // `--verify` result, as in the JSON `verification` object.
+    if let Some(v) = &finding.verification {
+        if let Ok(value) = serde_json::to_value(v) {
+            extra.insert("verification".to_string(), value);
+        }
     }
     let mut bag = s::PropertyBag::builder()
         .additional_properties(extra)
@@ -597,6 +611,7 @@ mod tests {
             suppression: None,
             locations: places,
             baseline: None,
+            verification: None,
         };
         let r = result(&finding, &RuleSet::default(), &Options::default());
         let related = r.related_locations.expect("related locations");

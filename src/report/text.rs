@@ -178,6 +178,9 @@ fn write_finding(
             )?;
         }
     }
+    if let Some(v) = &finding.verification {
+        write_verification(v, paint, out)?;
+    }
     writeln!(out)
 }
 
@@ -198,6 +201,34 @@ fn place_label(place: &Place) -> String {
         }
     }
     label
+}
+
+/// `  verified    live (arn=…, account=…)` or `  verified    dead: why`.
+fn write_verification(
+    v: &crate::verify::Verification,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use crate::verify::Status;
+    let style = match v.status {
+        Status::Live => fg(AnsiColor::Red).bold(),
+        Status::Dead => fg(AnsiColor::Green),
+        Status::Unknown => fg(AnsiColor::Yellow),
+        Status::Skipped => DIM,
+    };
+    let mut line = paint.paint(style, v.status.as_str()).into_owned();
+    if !v.identity.is_empty() {
+        let identity: Vec<String> = v
+            .identity
+            .iter()
+            .map(|(k, v)| format!("{}={}", clean(k), clean(v)))
+            .collect();
+        line.push_str(&format!(" ({})", identity.join(", ")));
+    }
+    if let Some(reason) = &v.reason {
+        line.push_str(&format!(": {}", clean(reason)));
+    }
+    writeln!(out, "  verified    {line}")
 }
 
 /// Skips that are problems (unreadable, broken links, …); binary files are

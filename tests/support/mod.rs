@@ -1,0 +1,228 @@
+//! Helpers for the verification tests: running the binary, a recording
+//! loopback HTTP server, SARIF schema validation.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
+
+/// Runs keyhound with every `KEYHOUND_*` override cleared, so the tests
+/// are not steered by the environment they run in.
+pub fn keyhound(args: &[&str], cwd: &Path) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).current_dir(cwd);
+    clean_env(&mut cmd);
+    cmd.output().expect("keyhound runs")
+}
+
+/// Clears `KEYHOUND_*` overrides and proxy settings: loopback test
+/// servers must be reached directly.
+pub fn clean_env(cmd: &mut Command) {
+    for (k, _) in std::env::vars() {
+        let lower = k.to_ascii_lowercase();
+        if k.starts_with("KEYHOUND_") || lower.ends_with("_proxy") {
+            cmd.env_remove(k);
+        }
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn jsonl(o: &Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// One request a [`Server`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+type Handler = dyn Fn(&Received) -> (u16, String) + Send + Sync;
+
+/// A loopback HTTP/1.1 server on its own thread that records every
+/// request and answers with `handler`.
+pub struct Server {
+    pub port: u16,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    /// Connections accepted, including ones that sent nothing parseable.
+    pub connections: Arc<Mutex<usize>>,
+}
+
+impl Server {
+    pub fn start(handler: impl Fn(&Received) -> (u16, String) + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(Mutex::new(0));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (r, c) = (received.clone(), connections.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                *c.lock().unwrap() += 1;
+                let (r, handler) = (r.clone(), handler.clone());
+                std::thread::spawn(move || serve(stream, &r, &*handler));
+            }
+        });
+        Server {
+            port,
+            received,
+            connections,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn connection_count(&self) -> usize {
+        *self.connections.lock().unwrap()
+    }
+}
+
+fn serve(stream: TcpStream, received: &Mutex<Vec<Received>>, handler: &Handler) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let target = parts.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = h.trim_end().split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let len = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    let _ = reader.read_exact(&mut body);
+    let request = Received {
+        method,
+        target,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    let (status, body) = handler(&request);
+    received.lock().unwrap().push(request);
+    let mut stream = stream;
+    // A 3xx answer's body is its Location.
+    let location = if (300..400).contains(&status) {
+        format!("Location: {body}\r\n")
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// A loopback port with nothing listening (bound, then released).
+pub fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Form fields of a urlencoded body (percent-decoding included).
+pub fn form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+pub fn form_value(body: &str, key: &str) -> Option<String> {
+    form(body)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Validates SARIF against the official 2.1.0 schema.
+pub fn assert_valid_sarif(text: &str) -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/sarif/sarif-schema-2.1.0.json"
+    );
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}")),
+    )
+    .unwrap();
+    let instance: Value = serde_json::from_str(text).expect("SARIF is JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF invalid:\n{}", errors.join("\n"));
+    instance
+}
