@@ -345,14 +345,14 @@ def read_results(sarif_path, workspace):
         names = {r.get("id"): (r.get("shortDescription") or {}).get("text") for r in rules}
         for result in run.get("results") or []:
             state = result.get("baselineState")
-            if state not in (None, "new"):
-                # unchanged/updated: known from the baseline; absent: gone.
-                results.baselined += state != "absent"
-                continue
+            if state == "absent":
+                continue  # a baseline entry whose secret is gone
             if is_suppressed(result):
                 results.suppressed += 1
-                continue
-            results.new.append(finding_of(result, names, workspace))
+            elif state not in (None, "new"):
+                results.baselined += 1  # unchanged or updated: known
+            else:
+                results.new.append(finding_of(result, names, workspace))
     return results
 
 

@@ -16,6 +16,8 @@ const ZERO: &str = "0000000000000000000000000000000000000000";
 // Format-valid fake GitHub tokens (CRC32 checksums valid), as in git_cli.rs.
 const OLD_TOKEN: &str = "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"; // keyhound:allow
 const NEW_TOKEN: &str = "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"; // keyhound:allow
+/// A line keyhound finds but suppresses.
+const ALLOWED_LINE: &str = "KEY_ID = 'AKIAQYLPMN5HHHFPZAM2'  # keyhound:allow\n"; // keyhound:allow
 /// How keyhound redacts NEW_TOKEN: first 4 and last 2 characters.
 const NEW_REDACTED: &str = "ghp_*****xL";
 
@@ -59,9 +61,12 @@ fn commit_file(dir: &Path, path: &str, text: &str, msg: &str) -> String {
 /// A repository pushed to a bare "origin":
 ///
 /// ```text
-/// main:     start ── old key (OLD_TOKEN in old.py) ── docs            <- base
-/// feature:                                           └─ f1 ── new key (NEW_TOKEN) <- head
+/// main:     start ── old key (OLD_TOKEN in old.py) ── allowed key ── docs  <- base
+/// feature:                                                         └─ f1 ── new key <- head
 /// ```
+///
+/// The allowed key is an AWS key id marked `keyhound:allow` in the
+/// repository: keyhound keeps it in SARIF as a suppressed result.
 ///
 /// The workspace is a fresh clone of origin, as actions/checkout with
 /// `fetch-depth: 0` leaves it (remote-tracking refs for every branch).
@@ -92,6 +97,7 @@ impl Fixture {
             &format!("TOKEN = '{OLD_TOKEN}'\n"),
             "old key",
         );
+        commit_file(&dev, "fixtures/aws.py", ALLOWED_LINE, "allowed key");
         let base = commit_file(&dev, "README.md", "hello, docs\n", "docs");
         git(&dev, &["checkout", "-q", "-b", "feature"]);
         let f1 = commit_file(&dev, "README.md", "hello, feature\n", "f1");
@@ -484,9 +490,10 @@ fn first_push_of_the_default_branch_scans_its_whole_history() {
     let run = run_action(&fx, &ws, "push", &push(ZERO, &fx.base, "main"), &[]);
     run.assert_code(1);
     assert_eq!(run.output("range"), fx.base);
-    let results = run.results();
-    assert_eq!(results.len(), 1, "{results:?}");
-    assert_eq!(results[0].1, "old.py");
+    let mut files: Vec<String> = run.results().into_iter().map(|r| r.1).collect();
+    files.sort();
+    assert_eq!(files, ["fixtures/aws.py", "old.py"]);
+    assert_eq!(run.output("findings"), "1", "the allowed key is suppressed");
 }
 
 #[test]
@@ -552,11 +559,23 @@ fn schedule_and_workflow_dispatch_scan_the_full_history() {
     assert_eq!(run.output("range"), "");
     let mut files: Vec<String> = run.results().into_iter().map(|r| r.1).collect();
     files.sort();
-    assert_eq!(files, ["app/db%2Cprod%3A1.py", "old.py"], "the old key too");
+    assert_eq!(
+        files,
+        ["app/db%2Cprod%3A1.py", "fixtures/aws.py", "old.py"],
+        "the old key too, and the allowed one as a suppressed result"
+    );
+    // Suppressed results are neither new nor annotated nor listed.
     assert_eq!(run.output("findings"), "2");
     assert_eq!(run.annotations().len(), 2);
+    assert!(!run.stdout.contains("fixtures/aws.py"), "{}", run.stdout);
     assert!(run.summary.contains("full history"), "{}", run.summary);
     assert!(run.summary.contains("`old.py`"), "{}", run.summary);
+    assert!(!run.summary.contains("fixtures/aws.py"), "{}", run.summary);
+    assert!(
+        run.summary.contains("Not listed: 1 suppressed."),
+        "{}",
+        run.summary
+    );
     run.assert_no_clear_secret();
 
     let run = run_action(&fx, &ws, "workflow_dispatch", &json!({"inputs": {}}), &[]);
@@ -673,6 +692,123 @@ fn extra_args_reach_keyhound() {
     );
     run.assert_code(2);
     assert!(run.stderr.contains("broken.toml"), "{}", run.stderr);
+}
+
+/// `--baseline` is built on another branch; until it is merged, this test
+/// stands a wrapper in for keyhound (through the `KEYHOUND` variable that
+/// action.yml sets) that records its arguments, runs the real keyhound
+/// without `--baseline`, and marks the SARIF results the way a baseline
+/// run does. What it checks is the action's side: the flag is passed on,
+/// and only `new` (or unmarked), unsuppressed results count.
+#[test]
+fn baseline_is_passed_on_and_only_new_results_count() {
+    let fx = Fixture::new();
+    let ws = fx.checkout("ws");
+    std::fs::write(ws.join("keyhound.baseline"), "# entries\n").unwrap();
+    let record = fx.tmp.join("argv.json");
+    let wrapper = fx.tmp.join("keyhound-with-baseline");
+    std::fs::write(
+        &wrapper,
+        format!(
+            r#"#!/usr/bin/env python3
+import json, subprocess, sys
+args = sys.argv[1:]
+with open({record:?}, "w") as f:
+    json.dump(args, f)
+i = args.index("--baseline")
+del args[i:i + 2]
+code = subprocess.run([{BIN:?}] + args).returncode
+out = args[args.index("--output") + 1]
+with open(out) as f:
+    log = json.load(f)
+results = log["runs"][0]["results"]
+for r in results:
+    uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    r["baselineState"] = "unchanged" if uri == "old.py" else "new"
+# A baseline entry whose secret is gone (`--report-absent`).
+results.append({{"message": {{"text": "gone"}}, "baselineState": "absent"}})
+with open(out, "w") as f:
+    json.dump(log, f)
+sys.exit(code)
+"#
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let run = run_action(
+        &fx,
+        &ws,
+        "schedule",
+        &json!({}),
+        &[
+            ("INPUT_BASELINE", "keyhound.baseline"),
+            ("KEYHOUND", wrapper.to_str().unwrap()),
+        ],
+    );
+    let argv: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    let at = argv
+        .iter()
+        .position(|a| a == "--baseline")
+        .expect("--baseline passed");
+    assert_eq!(argv[at + 1], "keyhound.baseline");
+
+    run.assert_code(1);
+    run.sarif(); // still valid SARIF
+    assert_eq!(run.output("findings"), "1", "only app/db is new");
+    let annotations = run.annotations();
+    assert_eq!(annotations.len(), 1, "{}", run.stdout);
+    assert!(
+        annotations[0].contains("file=app/db%2Cprod%3A1.py"),
+        "{}",
+        annotations[0]
+    );
+    assert!(!run.summary.contains("`old.py`"), "{}", run.summary);
+    assert!(
+        run.summary
+            .contains("Not listed: 1 already in the baseline, 1 suppressed."),
+        "{}",
+        run.summary
+    );
+
+    // Everything in the baseline: reported as such, and the step passes.
+    std::fs::write(
+        &wrapper,
+        std::fs::read_to_string(&wrapper).unwrap().replace(
+            r#""unchanged" if uri == "old.py" else "new""#,
+            r#""unchanged""#,
+        ),
+    )
+    .unwrap();
+    let run = run_action(
+        &fx,
+        &ws,
+        "schedule",
+        &json!({}),
+        &[
+            ("INPUT_BASELINE", "keyhound.baseline"),
+            ("KEYHOUND", wrapper.to_str().unwrap()),
+        ],
+    );
+    run.assert_code(0);
+    assert_eq!(run.output("findings"), "0");
+    assert!(run.annotations().is_empty(), "{}", run.stdout);
+    assert!(
+        run.summary.starts_with("## keyhound: no new findings\n"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("Not listed: 2 already in the baseline, 1 suppressed."),
+        "{}",
+        run.summary
+    );
 }
 
 // ---------------------------------------------------------------------------
