@@ -234,15 +234,12 @@ def new_branch_scope(event, repo, ref, after, notes):
     for candidate in (f"refs/remotes/origin/{default}", f"refs/heads/{default}"):
         base = git(repo, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
         if base:
-            return Scope(
-                "range",
-                f"new {md_code(ref)}: what {md_code(default)} does not have, `{base[:12]}..{after[:12]}`",
-                f"{base}..{after}",
-                notes,
-            )
+            what = f"new {md_code(ref)}: what {md_code(default)} does not have"
+            return Scope("range", f"{what}, `{base[:12]}..{after[:12]}`", f"{base}..{after}",
+                         notes)
     notes.append(
-        f"The default branch {md_code(default)} is not in the checkout (fetch-depth: 0 fetches it); "
-        "scanning the pushed commit's whole history."
+        f"The default branch {md_code(default)} is not in the checkout (fetch-depth: 0 "
+        "fetches it); scanning the pushed commit's whole history."
     )
     return Scope("range", f"new {md_code(ref)}: all of `{after[:12]}`'s history", after, notes)
 

@@ -484,6 +484,30 @@ fn push_of_a_new_branch_scans_what_the_default_branch_does_not_have() {
 }
 
 #[test]
+fn force_push_over_commits_the_checkout_lacks_falls_back_to_the_default_branch() {
+    let fx = Fixture::new();
+    let ws = fx.checkout("ws");
+    let gone = "1234567890123456789012345678901234567890";
+    let mut event = push(gone, &fx.head, "feature");
+    event["forced"] = json!(true);
+    let run = run_action(&fx, &ws, "push", &event, &[]);
+    run.assert_code(1);
+    assert_eq!(run.output("range"), format!("{}..{}", fx.base, fx.head));
+    assert_only_new_token(&run, &fx.head);
+    assert!(
+        run.stdout
+            .contains("::warning title=keyhound::The commit before the push (123456789012)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary.contains("> The commit before the push"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
 fn first_push_of_the_default_branch_scans_its_whole_history() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
