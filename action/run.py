@@ -485,7 +485,16 @@ def append(path, text):
 
 
 def write_outputs(env, outputs):
-    append(env.get("GITHUB_OUTPUT"), "".join(f"{k}={v}\n" for k, v in outputs.items()))
+    lines = []
+    for name, value in outputs.items():
+        value = str(value)
+        if "\n" in value:
+            # GitHub's multi-line form; a path could in theory hold a newline.
+            delimiter = "keyhound_" + os.urandom(8).hex()
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        else:
+            lines.append(f"{name}={value}\n")
+    append(env.get("GITHUB_OUTPUT"), "".join(lines))
 
 
 # ---------------------------------------------------------------------------

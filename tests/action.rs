@@ -213,18 +213,19 @@ impl Run {
 }
 
 /// Runs `action/run.py` in `ws` for `event_name` with `payload`, the
-/// inputs as action.yml would pass them.
+/// inputs as action.yml would pass them; the payload, summary and output
+/// files go to `tmp`.
 fn run_action(
-    fx: &Fixture,
+    tmp: &Path,
     ws: &Path,
     event_name: &str,
     payload: &Value,
     inputs: &[(&str, &str)],
 ) -> Run {
-    let event_path = fx.tmp.join(format!("{event_name}-event.json"));
+    let event_path = tmp.join(format!("{event_name}-event.json"));
     std::fs::write(&event_path, payload.to_string()).unwrap();
-    let summary_path = fx.tmp.join("summary.md");
-    let output_path = fx.tmp.join("output.txt");
+    let summary_path = tmp.join("summary.md");
+    let output_path = tmp.join("output.txt");
     let _ = std::fs::remove_file(&summary_path);
     let _ = std::fs::remove_file(&output_path);
 
@@ -343,7 +344,7 @@ fn assert_only_new_token(run: &Run, head: &str) {
 fn pull_request_scans_base_to_head_and_reports_summary_annotations_outputs() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
-    let run = run_action(&fx, &ws, "pull_request", &pull_request(&fx), &[]);
+    let run = run_action(&fx.tmp, &ws, "pull_request", &pull_request(&fx), &[]);
     run.assert_code(1);
     assert_only_new_token(&run, &fx.head);
     run.assert_no_clear_secret();
@@ -396,7 +397,7 @@ fn fail_on_findings_false_reports_but_passes() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "pull_request",
         &pull_request(&fx),
@@ -420,7 +421,7 @@ fn pull_request_without_findings_passes_with_an_empty_report() {
     // The range main..f1 only touches README.md.
     let mut event = pull_request(&fx);
     event["pull_request"]["head"]["sha"] = json!(fx.f1);
-    let run = run_action(&fx, &ws, "pull_request", &event, &[]);
+    let run = run_action(&fx.tmp, &ws, "pull_request", &event, &[]);
     run.assert_code(0);
     assert!(run.results().is_empty());
     assert_eq!(run.output("findings"), "0");
@@ -437,7 +438,13 @@ fn pull_request_without_findings_passes_with_an_empty_report() {
 fn push_to_an_existing_branch_scans_before_to_after() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
-    let run = run_action(&fx, &ws, "push", &push(&fx.f1, &fx.head, "feature"), &[]);
+    let run = run_action(
+        &fx.tmp,
+        &ws,
+        "push",
+        &push(&fx.f1, &fx.head, "feature"),
+        &[],
+    );
     run.assert_code(1);
     assert_eq!(run.output("range"), format!("{}..{}", fx.f1, fx.head));
     assert_only_new_token(&run, &fx.head);
@@ -450,7 +457,13 @@ fn push_to_an_existing_branch_scans_before_to_after() {
 
     // The push that only added f1 finds nothing: the key came later.
     let ws2 = fx.checkout("ws2");
-    let run = run_action(&fx, &ws2, "push", &push(&fx.base, &fx.f1, "feature"), &[]);
+    let run = run_action(
+        &fx.tmp,
+        &ws2,
+        "push",
+        &push(&fx.base, &fx.f1, "feature"),
+        &[],
+    );
     run.assert_code(0);
     assert!(run.results().is_empty());
 }
@@ -459,7 +472,7 @@ fn push_to_an_existing_branch_scans_before_to_after() {
 fn push_of_a_new_branch_scans_what_the_default_branch_does_not_have() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
-    let run = run_action(&fx, &ws, "push", &push(ZERO, &fx.head, "feature"), &[]);
+    let run = run_action(&fx.tmp, &ws, "push", &push(ZERO, &fx.head, "feature"), &[]);
     run.assert_code(1);
     // origin/main is the base: the old key on main is not reported.
     assert_eq!(run.output("range"), format!("{}..{}", fx.base, fx.head));
@@ -477,7 +490,7 @@ fn push_of_a_new_branch_scans_what_the_default_branch_does_not_have() {
             &format!("{}:refs/heads/copy", fx.base),
         ],
     );
-    let run = run_action(&fx, &ws2, "push", &push(ZERO, &fx.base, "copy"), &[]);
+    let run = run_action(&fx.tmp, &ws2, "push", &push(ZERO, &fx.base, "copy"), &[]);
     run.assert_code(0);
     assert!(run.results().is_empty());
     assert_eq!(run.output("findings"), "0");
@@ -490,7 +503,7 @@ fn force_push_over_commits_the_checkout_lacks_falls_back_to_the_default_branch()
     let gone = "1234567890123456789012345678901234567890";
     let mut event = push(gone, &fx.head, "feature");
     event["forced"] = json!(true);
-    let run = run_action(&fx, &ws, "push", &event, &[]);
+    let run = run_action(&fx.tmp, &ws, "push", &event, &[]);
     run.assert_code(1);
     assert_eq!(run.output("range"), format!("{}..{}", fx.base, fx.head));
     assert_only_new_token(&run, &fx.head);
@@ -511,7 +524,7 @@ fn force_push_over_commits_the_checkout_lacks_falls_back_to_the_default_branch()
 fn first_push_of_the_default_branch_scans_its_whole_history() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
-    let run = run_action(&fx, &ws, "push", &push(ZERO, &fx.base, "main"), &[]);
+    let run = run_action(&fx.tmp, &ws, "push", &push(ZERO, &fx.base, "main"), &[]);
     run.assert_code(1);
     assert_eq!(run.output("range"), fx.base);
     let mut files: Vec<String> = run.results().into_iter().map(|r| r.1).collect();
@@ -526,7 +539,7 @@ fn push_that_deletes_a_branch_scans_nothing() {
     let ws = fx.checkout("ws");
     // A report left by an earlier step must not be uploaded for this run.
     std::fs::write(ws.join("keyhound.sarif"), "stale").unwrap();
-    let run = run_action(&fx, &ws, "push", &push(&fx.head, ZERO, "feature"), &[]);
+    let run = run_action(&fx.tmp, &ws, "push", &push(&fx.head, ZERO, "feature"), &[]);
     run.assert_code(0);
     assert_eq!(run.output("scope"), "none");
     assert_eq!(run.output("findings"), "0");
@@ -550,7 +563,7 @@ fn schedule_and_workflow_dispatch_scan_the_full_history() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "schedule",
         &json!({"schedule": "0 3 * * *"}),
@@ -572,7 +585,7 @@ fn schedule_and_workflow_dispatch_scan_the_full_history() {
 
     std::fs::create_dir(ws.join("reports")).unwrap();
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "schedule",
         &json!({"schedule": "0 3 * * *"}),
@@ -602,7 +615,13 @@ fn schedule_and_workflow_dispatch_scan_the_full_history() {
     );
     run.assert_no_clear_secret();
 
-    let run = run_action(&fx, &ws, "workflow_dispatch", &json!({"inputs": {}}), &[]);
+    let run = run_action(
+        &fx.tmp,
+        &ws,
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+    );
     run.assert_code(1);
     assert_eq!(run.output("scope"), "full");
     assert_eq!(run.output("findings"), "2");
@@ -614,7 +633,7 @@ fn mode_overrides_the_event() {
     let ws = fx.checkout("ws");
     // full on a pull request: the old key is reported too.
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "pull_request",
         &pull_request(&fx),
@@ -625,7 +644,13 @@ fn mode_overrides_the_event() {
     assert_eq!(run.output("findings"), "2");
 
     // range on a schedule: there is no range to take.
-    let run = run_action(&fx, &ws, "schedule", &json!({}), &[("INPUT_MODE", "range")]);
+    let run = run_action(
+        &fx.tmp,
+        &ws,
+        "schedule",
+        &json!({}),
+        &[("INPUT_MODE", "range")],
+    );
     run.assert_code(2);
     assert!(
         run.stdout.contains("mode range needs a pull_request"),
@@ -643,14 +668,14 @@ fn errors_fail_the_step_with_a_clear_message_and_no_report() {
     // A commit the checkout does not have (shallow clone).
     let mut event = pull_request(&fx);
     event["pull_request"]["base"]["sha"] = json!("1234567890123456789012345678901234567890");
-    let run = run_action(&fx, &ws, "pull_request", &event, &[]);
+    let run = run_action(&fx.tmp, &ws, "pull_request", &event, &[]);
     run.assert_code(2);
     assert!(run.stdout.contains("fetch-depth: 0"), "{}", run.stdout);
     assert!(!run.sarif_path.exists());
 
     // keyhound's own usage error (exit 2) is passed on, with its message.
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "pull_request",
         &pull_request(&fx),
@@ -684,7 +709,7 @@ fn errors_fail_the_step_with_a_clear_message_and_no_report() {
         ("INPUT_BASELINE", "missing.baseline", "does not exist"),
     ] {
         let run = run_action(
-            &fx,
+            &fx.tmp,
             &ws,
             "pull_request",
             &pull_request(&fx),
@@ -708,7 +733,7 @@ fn extra_args_reach_keyhound() {
     // keyhound's configuration error.
     std::fs::write(ws.join("broken.toml"), "[[rule]]\nid = \n").unwrap();
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "pull_request",
         &pull_request(&fx),
@@ -716,6 +741,42 @@ fn extra_args_reach_keyhound() {
     );
     run.assert_code(2);
     assert!(run.stderr.contains("broken.toml"), "{}", run.stderr);
+}
+
+#[test]
+fn markdown_and_workflow_command_characters_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tmp, ws) = (dir.path().join("tmp"), dir.path().join("ws"));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::create_dir_all(&ws).unwrap();
+    git(&ws, &["init", "-q"]);
+    // `|` and a backtick would break the table; `%` a workflow command.
+    commit_file(
+        &ws,
+        "odd/a|b`c.py",
+        &format!("TOKEN = '{NEW_TOKEN}'\n"),
+        "100% done: really",
+    );
+    let run = run_action(&tmp, &ws, "schedule", &json!({}), &[]);
+    run.assert_code(1);
+    let annotations = run.annotations();
+    assert_eq!(annotations.len(), 1, "{}", run.stdout);
+    assert!(
+        annotations[0].starts_with("::error file=odd/a|b`c.py,line=1,"),
+        "{}",
+        annotations[0]
+    );
+    assert!(
+        annotations[0].contains("(100%25 done: really)"),
+        "{}",
+        annotations[0]
+    );
+    assert!(
+        run.summary.contains("| ``odd/a\\|b`c.py`` | 1 |"),
+        "{}",
+        run.summary
+    );
+    run.assert_no_clear_secret();
 }
 
 /// `--baseline` is built on another branch; until it is merged, this test
@@ -765,7 +826,7 @@ sys.exit(code)
     }
 
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "schedule",
         &json!({}),
@@ -810,7 +871,7 @@ sys.exit(code)
     )
     .unwrap();
     let run = run_action(
-        &fx,
+        &fx.tmp,
         &ws,
         "schedule",
         &json!({}),
