@@ -393,6 +393,22 @@ fn pull_request_scans_base_to_head_and_reports_summary_annotations_outputs() {
 }
 
 #[test]
+fn pull_request_target_and_merge_group_take_their_ranges_too() {
+    let fx = Fixture::new();
+    let ws = fx.checkout("ws");
+    let run = run_action(&fx.tmp, &ws, "pull_request_target", &pull_request(&fx), &[]);
+    run.assert_code(1);
+    assert_eq!(run.output("range"), format!("{}..{}", fx.base, fx.head));
+    assert_only_new_token(&run, &fx.head);
+
+    let event = json!({"merge_group": {"base_sha": fx.base, "head_sha": fx.head}});
+    let run = run_action(&fx.tmp, &ws, "merge_group", &event, &[]);
+    run.assert_code(1);
+    assert_eq!(run.output("range"), format!("{}..{}", fx.base, fx.head));
+    assert_only_new_token(&run, &fx.head);
+}
+
+#[test]
 fn fail_on_findings_false_reports_but_passes() {
     let fx = Fixture::new();
     let ws = fx.checkout("ws");
