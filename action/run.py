@@ -445,7 +445,8 @@ def summary_markdown(scope, results, inputs, env):
     else:
         title = "no new findings"
     lines = [f"## keyhound: {title}", "", f"Scanned {scope.description}."]
-    lines += [f"> {n}" for n in scope.notes]
+    for note in scope.notes:
+        lines += ["", f"> {note}"]
     if new:
         lines += ["", "| Rule | File | Line | Commit | Secret (redacted) |",
                   "| --- | --- | --- | --- | --- |"]
