@@ -488,7 +488,7 @@ fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
 /// `file://` URI of a local repository without a remote.
 fn file_uri(path: &Path) -> String {
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    format!("file://{}", abs.display())
+    git::file_uri(&abs)
 }
 
 fn min_confidence(args: &OutputArgs, config: &Config) -> Confidence {

@@ -172,12 +172,11 @@ impl Repo {
     /// `file://` path), HEAD's commit and its branch, when there are any.
     pub fn provenance(&self) -> Provenance {
         let repo = self.local();
+        let base = self.workdir().unwrap_or(self.git_dir());
         let url = repo
             .config_snapshot()
             .string("remote.origin.url")
-            .map(|u| u.to_string())
-            // A URL with credentials in it must not end up in a report.
-            .filter(|u| !u.contains('@') || u.starts_with("git@"));
+            .and_then(|u| remote_uri(&u.to_string(), base));
         Provenance {
             repository_uri: url,
             revision_id: repo.head_id().ok().map(|id| id.detach().to_string()),
@@ -312,4 +311,83 @@ pub(crate) fn peel_to_commit(repo: &gix::Repository, id: ObjectId) -> Result<Obj
 /// A git path as UTF-8 for reports (invalid bytes become U+FFFD).
 pub(crate) fn path_string(path: &gix::bstr::BStr) -> String {
     String::from_utf8_lossy(path).into_owned()
+}
+
+/// A remote URL as an RFC 3986 URI, as SARIF's `repositoryUri` requires:
+/// scp-like `git@host:org/repo.git` becomes `ssh://git@host/org/repo.git`,
+/// a local path (relative ones to `base`) becomes a `file://` URI. A URL
+/// with a password in it is dropped: it must not end up in a report.
+pub fn remote_uri(raw: &str, base: &Path) -> Option<String> {
+    if let Some((scheme, rest)) = raw.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            if userinfo.contains(':') {
+                return None;
+            }
+        }
+        return Some(format!("{scheme}://{}", encode_uri_path(rest)));
+    }
+    // scp-like syntax: `[user@]host:path`, with no slash before the colon.
+    if let Some((host, path)) = raw.split_once(':') {
+        if !host.is_empty() && !host.contains('/') && host.len() > 1 {
+            let path = path.trim_start_matches('/');
+            return Some(format!("ssh://{host}/{}", encode_uri_path(path)));
+        }
+    }
+    let path = base.join(raw);
+    Some(file_uri(&std::fs::canonicalize(&path).unwrap_or(path)))
+}
+
+/// `file://` URI of an absolute local path.
+pub fn file_uri(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let text = if text.starts_with('/') {
+        text
+    } else {
+        format!("/{text}")
+    };
+    format!("file://{}", encode_uri_path(&text))
+}
+
+/// Percent-encodes what may not appear unencoded in a URI's path.
+fn encode_uri_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:@!$&'()*+,;=%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod uri_tests {
+    use super::*;
+
+    #[test]
+    fn remote_urls_become_uris() {
+        let base = Path::new("/repo");
+        assert_eq!(
+            remote_uri("git@github.com:acme/app.git", base).as_deref(),
+            Some("ssh://git@github.com/acme/app.git")
+        );
+        assert_eq!(
+            remote_uri("https://github.com/acme/app.git", base).as_deref(),
+            Some("https://github.com/acme/app.git")
+        );
+        assert_eq!(
+            remote_uri("https://user:hunter2@example.com/app.git", base),
+            None
+        );
+        assert_eq!(
+            remote_uri("/srv/git/my app.git", base).as_deref(),
+            Some("file:///srv/git/my%20app.git")
+        );
+        assert_eq!(
+            remote_uri("../origin.git", base).as_deref(),
+            Some("file:///repo/../origin.git")
+        );
+    }
 }
