@@ -352,6 +352,49 @@ impl Drop for LocalTally<'_> {
     }
 }
 
+/// Pack bytes decoded between two calls of [`release_mapped_pages`].
+const RELEASE_EVERY: u64 = 128 * 1024 * 1024;
+
+/// Takes the pack's pages out of this process's address space; they stay
+/// in the page cache, and a page still needed is mapped again on its next
+/// access (a minor fault, no I/O while the cache holds it).
+///
+/// gix maps a whole pack and a full-history scan reads all of it, so
+/// without this the resident size grows to the pack's size: 0.96 GB for
+/// a 1.3M-object pack whose scan needs 75 MB of heap. Releasing every
+/// [`RELEASE_EVERY`] bytes bounds the mapped part to about that much per
+/// pack, at the cost of re-faulting the few pages a delta chain still
+/// reads after a release.
+#[cfg(target_os = "linux")]
+fn release_mapped_pages(pack: &pack::data::File<pack::MMap>) {
+    let Some(mapped) = pack.entry_slice(0..pack.data_len() as u64) else {
+        return;
+    };
+    // SAFETY: `pack::data::File<MMap>` is a read-only private mapping of
+    // the pack file (gix maps it with `map_copy_read_only`; `PROT_READ`,
+    // so no page was ever copied on write). MADV_DONTNEED on such a
+    // mapping only drops page-table entries: the next read of any byte
+    // faults the same file content back in, so the slices other threads
+    // hold keep reading exactly what they read before. The range is the
+    // whole mapping, from its page-aligned start; an unaligned pointer
+    // (not a mapping) is left alone.
+    let start = mapped.as_ptr();
+    let page = 4096;
+    if mapped.is_empty() || start as usize % page != 0 {
+        return;
+    }
+    unsafe {
+        libc::madvise(
+            start as *mut libc::c_void,
+            mapped.len(),
+            libc::MADV_DONTNEED,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn release_mapped_pages(_: &pack::data::File<pack::MMap>) {}
+
 /// The object kind every entry of a delta chain shares: its root's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChainKind {
@@ -511,7 +554,12 @@ impl Scanner<'_> {
         let mut has_children = vec![false; n];
         let mut root_size = vec![0u64; n];
         let mut pending = Vec::new();
+        let mut released_at = 0;
         for (i, e) in entries.iter().enumerate() {
+            if e.pack_offset - released_at >= RELEASE_EVERY {
+                release_mapped_pages(data);
+                released_at = e.pack_offset;
+            }
             let entry = data.entry(e.pack_offset).map_err(|_| ())?;
             use pack::data::entry::Header;
             let base_offset = match entry.header {
@@ -528,7 +576,7 @@ impl Scanner<'_> {
                     Header::verified_base_pack_offset(e.pack_offset, base_distance).ok_or(())?
                 }
                 Header::RefDelta { base_id } => {
-                    let at = index.lookup(&base_id).ok_or(())?;
+                    let at = index.lookup(base_id).ok_or(())?;
                     index.pack_offset_at_index(at)
                 }
             };
@@ -555,9 +603,20 @@ impl Scanner<'_> {
             }
         }
         local.counts.objects += n as u64;
+        release_mapped_pages(data);
 
         let mut keep = Vec::with_capacity(n);
         for (i, e) in entries.into_iter().enumerate() {
+            if i == 0 {
+                // gix's tree builder reads entry headers from the pack's
+                // first entry on and only ever skips forward from the
+                // last entry it was given, so the first entry must be in
+                // the list or every header after it is read at the wrong
+                // place. It is usually a commit: decoding it costs little,
+                // and the visitor below ignores what is not a blob.
+                keep.push(e);
+                continue;
+            }
             match kind[i] {
                 ChainKind::Other => {}
                 ChainKind::Blob
@@ -587,14 +646,21 @@ impl Scanner<'_> {
             &interrupt,
             hash,
         )
-        .map_err(|_| ())?;
+        .map_err(drop)?;
+        let consumed = AtomicU64::new(0);
         let inspect = {
             let mut local = LocalTally::new(self.tally);
+            let consumed = &consumed;
             move |entry: &mut pack::index::Entry,
                   _: &dyn gix::Progress,
                   ctx: pack::cache::delta::traverse::Context<'_>| {
                 if ctx.entry.header.as_kind() == Some(gix::object::Kind::Blob) {
                     self.blob(entry.oid, ctx.decompressed, &mut local);
+                }
+                let size = ctx.entry_end.saturating_sub(entry.pack_offset);
+                let before = consumed.fetch_add(size, Ordering::Relaxed);
+                if before / RELEASE_EVERY != (before + size) / RELEASE_EVERY {
+                    release_mapped_pages(data);
                 }
                 Ok(())
             }
