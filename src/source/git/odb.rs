@@ -911,6 +911,39 @@ mod tests {
     }
 
     #[test]
+    fn released_pack_pages_read_back_the_same_bytes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(tmp.path())
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}: {out:?}");
+        };
+        git(&["init", "-q"]);
+        let text: String = (0..5000).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(tmp.path().join("a.txt"), text).unwrap();
+        git(&["add", "a.txt"]);
+        git(&["commit", "-q", "-m", "one"]);
+        git(&["gc", "-q"]);
+        let pack_dir = tmp.path().join(".git/objects/pack");
+        let idx = pack_indices(tmp.path().join(".git/objects").as_path()).unwrap();
+        assert_eq!(idx.len(), 1, "{pack_dir:?}");
+        let bundle = pack::Bundle::at(&idx[0], gix::hash::Kind::Sha1).unwrap();
+        let data = &bundle.pack;
+        let all = 0..data.data_len() as u64;
+        let before = data.entry_slice(all.clone()).unwrap().to_vec();
+        release_mapped_pages(data);
+        // The same bytes come back from the file, not zeroed pages.
+        assert_eq!(data.entry_slice(all).unwrap(), &before[..]);
+        assert!(before.starts_with(b"PACK"));
+    }
+
+    #[test]
     fn seen_set_reports_first_insert_only() {
         let seen = SeenSet::default();
         let id = ObjectId::empty_blob(gix::hash::Kind::Sha1);
