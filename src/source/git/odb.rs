@@ -1,10 +1,14 @@
 //! Enumerating the object database: every unique blob, once, in parallel.
 //!
-//! Packs are decoded with gix's pack index traversal (`DeltaTreeLookup`):
-//! it resolves every delta chain exactly once, on its own worker threads,
-//! and calls us with each decoded object. We keep blobs and run the visitor
-//! right there, so there is no queue and no copy between decoding and
-//! scanning. The traversal works one pack at a time and knows nothing of
+//! Packs are decoded with gix's delta-tree traversal (what its
+//! `DeltaTreeLookup` index traversal uses), built from the pack's blob
+//! delta chains only (see `Scanner::pack_blobs`): it resolves each chain
+//! exactly once, on its own worker threads, and calls us with each decoded
+//! blob. We run the visitor right there, so there is no queue and no copy
+//! between decoding and scanning; trees and commits are never inflated.
+//! The pack's mapped pages are handed back to the kernel as the traversal
+//! moves on, so resident memory does not grow to the pack's size. The
+//! traversal works one pack at a time and knows nothing of
 //! loose objects, so a concurrent set of blob ids makes sure each blob is
 //! visited once however many packs (or loose files) hold it.
 //!
