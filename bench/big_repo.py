@@ -38,7 +38,9 @@ rng.shuffle(texts)
 paths = [f"src/m{d:02d}/s{d % 7}/file{i:04d}.txt" for i in range(4000) for d in [i % 90]]
 state = {}
 
-subprocess.run(["git", "init", "-q", dest], check=True)
+# The history goes on refs/heads/main; HEAD must name it (git's default
+# branch name depends on the local configuration).
+subprocess.run(["git", "init", "-q", "-b", "main", dest], check=True)
 imp = subprocess.Popen(["git", "-C", dest, "fast-import", "--quiet", "--depth=50"],
                        stdin=subprocess.PIPE)
 w = imp.stdin.write

@@ -5,6 +5,11 @@
 #
 #   bench/history.sh [REPO] [RUNS]
 #
+# For the million-object repository of the performance targets:
+#   CARGO_HOME=bench/work/cargo-home cargo fetch --manifest-path bench/input/Cargo.toml
+#   python3 bench/big_repo.py bench/work/big-repo 40000
+#   bench/history.sh bench/work/big-repo
+#
 # Without REPO, builds bench/work/history-repo: the crate sources of
 # bench/input (see scan.sh) committed crate by crate under vendor/<name>/,
 # so later versions of a crate rewrite the same paths (real modifications,
@@ -54,3 +59,12 @@ python3 "$here/measure.py" --runs "$runs" --baseline cat-file --ok-codes 0,1,200
   "cat-file=git -C $repo cat-file --batch-all-objects --batch" \
   "keyhound=$kh git $repo --format json -o /dev/null" \
   "kingfisher=kingfisher scan $repo -n --no-update-check -q --git-history full --format json -o /dev/null"
+
+# Pre-push of the last 10 commits: `keyhound git --range`, and the hook as
+# git runs it (one stdin line per pushed ref: local ref and sha, remote ref
+# and the sha the remote already has).
+head=$(git -C "$repo" rev-parse HEAD)
+base=$(git -C "$repo" rev-parse HEAD~10)
+python3 "$here/measure.py" --runs "$runs" --baseline range --ok-codes 0,1 --json "$work/prepush.json" \
+  "range=$kh git $repo --range HEAD~10..HEAD --format json -o /dev/null" \
+  "hook=cd $repo && echo 'refs/heads/main $head refs/heads/main $base' | $kh hook pre-push"

@@ -792,6 +792,118 @@ fn skip_rules_apply_to_history_too() {
 }
 
 #[test]
+fn packed_blobs_over_the_limit_are_skipped_but_still_serve_as_delta_bases() {
+    let f = Fixture::new();
+    // 6,000 bytes of text, over the limit; its trimmed next version is
+    // under it, and `git gc` stores one as a delta of the other.
+    let lines: Vec<String> = (0..300).map(|i| format!("line {i:04} of text\n")).collect();
+    let big = lines.concat();
+    let small = lines[..150].concat();
+    f.write("file.txt", big.as_bytes());
+    // Incompressible-ish and unlike anything else: a leaf with no deltas.
+    let lone: String = (0..600u32)
+        .map(|i| format!("{:08x}\n", i.wrapping_mul(2_654_435_761)))
+        .collect();
+    f.write("lone.txt", lone.as_bytes());
+    f.commit("big");
+    f.write("file.txt", small.as_bytes());
+    f.commit("trimmed");
+    f.git(&["gc", "-q", "--aggressive"]);
+    assert_eq!(
+        f.git(&["count-objects", "-v"]).lines().next(),
+        Some("count: 0")
+    );
+    let (big_id, small_id) = (f.blob_id(big.as_bytes()), f.blob_id(small.as_bytes()));
+    // The premise: one of the two versions is a delta of the other.
+    let bases = f.git(&[
+        "cat-file",
+        "--batch-all-objects",
+        "--batch-check=%(objectname) %(deltabase)",
+    ]);
+    assert!(
+        bases.contains(&format!("{small_id} {big_id}"))
+            || bases.contains(&format!("{big_id} {small_id}")),
+        "git did not delta the two versions: {bases}"
+    );
+
+    let opts = HistoryOptions {
+        max_blob_size: 4096,
+        ..threads()
+    };
+    let (visits, stats, counters) = scan_all(&f.open(), &opts);
+    assert_eq!(visits, vec![(small_id, small.into_bytes())]);
+    assert_eq!((stats.too_large, stats.blobs, stats.scanned), (2, 3, 1));
+    assert_eq!(counters.skipped_count(SkipReason::TooLarge), 2);
+}
+
+#[test]
+fn attribution_over_a_long_history_splits_the_walk_without_changing_answers() {
+    // Long enough that the tree comparisons run on several threads.
+    const COMMITS: usize = 2400;
+    let f = Fixture::new();
+    let secret = b"the blob we look for\n";
+    let mut stream = Vec::new();
+    for c in 1..=COMMITS {
+        let msg = format!("commit {c}");
+        stream.extend_from_slice(b"commit refs/heads/main\n");
+        stream.extend_from_slice(
+            format!(
+                "author A <a@example.com> {} +0000\ncommitter A <a@example.com> {} +0000\n",
+                1_600_000_000 + c * 60,
+                1_600_000_000 + c * 60
+            )
+            .as_bytes(),
+        );
+        stream.extend_from_slice(format!("data {}\n{msg}\n", msg.len()).as_bytes());
+        let counter = format!("{c}\n");
+        stream.extend_from_slice(
+            format!(
+                "M 100644 inline dir/counter.txt\ndata {}\n{counter}\n",
+                counter.len()
+            )
+            .as_bytes(),
+        );
+        let put = |stream: &mut Vec<u8>, path: &str| {
+            stream.extend_from_slice(
+                format!("M 100644 inline {path}\ndata {}\n", secret.len()).as_bytes(),
+            );
+            stream.extend_from_slice(secret);
+            stream.push(b'\n');
+        };
+        match c {
+            500 => put(&mut stream, "a/one.txt"),
+            1500 => stream.extend_from_slice(b"D a/one.txt\n"),
+            1800 => put(&mut stream, "b/two.txt"),
+            _ => {}
+        }
+        stream.push(b'\n');
+    }
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(&f.repo)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&stream).unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let id = f.blob_id(secret);
+    let introduced = f.id(&format!("main~{}", COMMITS - 500));
+    let a = &attribute(&f.open(), &[id], None)[&id];
+    assert_eq!(a.commit.as_ref().map(|c| c.id), Some(introduced));
+    assert_eq!(
+        a.paths,
+        vec!["a/one.txt".to_string(), "b/two.txt".to_string()]
+    );
+    // Commits 500..=1499 and 1800..=2400 carry it.
+    assert_eq!(a.commits, 1000 + (COMMITS - 1800 + 1));
+    assert!(a.reachable && a.in_head);
+}
+
+#[test]
 fn empty_repository_has_nothing_and_fails_nothing() {
     let f = Fixture::new();
     let repo = f.open();
