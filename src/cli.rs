@@ -353,6 +353,7 @@ pub(crate) fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Fa
         set.extend(rules::load_file(file).map_err(usage)?)
             .map_err(usage)?;
     }
+    config.apply_allowlists(&mut set).map_err(usage)?;
     set.validate_references().map_err(usage)?;
     Ok(set)
 }
@@ -532,8 +533,8 @@ fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> 
     Ok(Triaged { findings, absent })
 }
 
-/// Applies `explicit` or else the `.keyhoundignore` in `root` (if any) to
-/// findings made one per place. Bad lines warn on stderr; a file that
+/// Applies the rules' allowlists, then `explicit` or else the
+/// `.keyhoundignore` in `root` (if any), to findings made one per place. Bad lines warn on stderr; a file that
 /// cannot be read is a usage error.
 pub(crate) fn apply_ignore_file(
     explicit: Option<&Path>,
@@ -541,6 +542,11 @@ pub(crate) fn apply_ignore_file(
     set: &RuleSet,
     findings: &mut [Finding],
 ) -> Result<(), Failure> {
+    // Rule allowlists first: they belong to the rules, the ignore file to
+    // the repository; either way the finding is suppressed, not dropped.
+    suppress::allowlist::Allowlists::new(set)
+        .map_err(|e| usage(anyhow::anyhow!(e)))?
+        .apply(findings);
     let (path, label) = match explicit {
         Some(path) => (path.to_path_buf(), path.display().to_string()),
         None => {

@@ -7,6 +7,10 @@
 //! confidence = "medium"                          # default --confidence
 //! stopwords = ["internal-test-value"]            # placeholders for every rule
 //!
+//! [allow.github-token]                           # findings that are not leaks
+//! paths = ["tests/fixtures/**"]
+//! reason = "test fixtures"
+//!
 //! [[rule]]                                       # extra or overriding rules
 //! id = "acme-token"
 //! ...
@@ -18,7 +22,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rules::{finish_rules, toml_error, Compile, Confidence, Rule, RuleError, RuleSet};
+use crate::rules::{
+    finish_rules, place_allowlist, toml_error, Allowlist, Compile, Confidence, Rule, RuleError,
+    RuleSet,
+};
 
 /// The file name looked for at the scanned root.
 pub const FILE_NAME: &str = "keyhound.toml";
@@ -35,6 +42,8 @@ struct RawConfig {
     stopwords: Vec<String>,
     #[serde(default)]
     rule: Vec<toml::Spanned<Rule>>,
+    #[serde(default)]
+    allow: std::collections::BTreeMap<String, toml::Spanned<Allowlist>>,
 }
 
 /// A parsed `keyhound.toml`.
@@ -47,6 +56,8 @@ pub struct Config {
     pub confidence: Option<Confidence>,
     pub stopwords: Vec<String>,
     pub rules: Vec<Rule>,
+    /// `[allow.RULE-ID]` tables: (rule id, allowlist).
+    pub allow: Vec<(String, Allowlist)>,
 }
 
 impl Config {
@@ -61,8 +72,18 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, RuleError> {
-        let origin = path.display().to_string();
+        // `keyhound.toml`, not `./keyhound.toml`, in errors and in the
+        // justifications of allowlisted findings.
+        let origin = path.strip_prefix(".").unwrap_or(path).display().to_string();
         let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(text, &origin, &e))?;
+        let mut allow = Vec::with_capacity(raw.allow.len());
+        for (id, table) in raw.allow {
+            let offset = table.span().start;
+            let mut list = table.into_inner();
+            list.offset = offset;
+            place_allowlist(text, &origin, &mut list)?;
+            allow.push((id, list));
+        }
         Ok(Config {
             path: Some(path.to_path_buf()),
             exclude: raw.exclude,
@@ -70,6 +91,7 @@ impl Config {
             confidence: raw.confidence,
             stopwords: raw.stopwords,
             rules: finish_rules(text, &origin, raw.rule, Compile::Now)?,
+            allow,
         })
     }
 
@@ -90,6 +112,16 @@ impl Config {
         set.disable(&self.disable)?;
         if !self.stopwords.is_empty() {
             set.add_stopwords(&self.stopwords);
+        }
+        Ok(())
+    }
+
+    /// Adds the `[allow.RULE-ID]` tables to their rules. Called once every
+    /// rule file is loaded, so a `--rules` file that replaces a rule keeps
+    /// the repository's allowlist for it.
+    pub fn apply_allowlists(&self, set: &mut RuleSet) -> Result<(), RuleError> {
+        for (id, allow) in &self.allow {
+            set.add_allowlist(id, allow.clone())?;
         }
         Ok(())
     }

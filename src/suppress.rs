@@ -5,6 +5,9 @@
 //!
 //! - inline: a line containing `keyhound:allow` (in any comment syntax)
 //!   suppresses findings on that line ([`inline`], `kind: inSource`);
+//! - rule allowlists ([`allowlist`]): `[rule.allow]` in rule files and
+//!   `[allow.ID]` in `keyhound.toml` (`kind: external`, the table's place
+//!   and reason as justification);
 //! - the ignore file ([`ignore`]): fingerprints, `path:` globs and `rule:`
 //!   ids (`kind: external`, the entry's line and reason as justification);
 //! - a baseline ([`baseline`]): marks findings `new` or `unchanged`;
@@ -16,6 +19,7 @@
 
 use std::ops::Range;
 
+pub mod allowlist;
 pub mod baseline;
 pub mod entries;
 pub mod ignore;

@@ -374,6 +374,220 @@ fn path_and_rule_entries_and_warnings_for_bad_lines() {
 }
 
 // --------------------------------------------------------------------------
+// rule allowlists
+
+/// A custom rule with its own `[rule.allow]`: sandbox tokens start `sbx`.
+const ACME_RULES: &str = r#"
+[[rule]]
+id = "acme-token"
+name = "Acme token"
+provider = "acme"
+description = "Acme API token."
+severity = "high"
+confidence = "high"
+keywords = ["acme_"]
+regex = '''acme_(?P<secret>[a-z0-9]{20})'''
+
+[rule.allow]
+regexes = ['^sbx']
+reason = "Acme sandbox tokens cannot reach production"
+"#;
+
+#[test]
+fn rule_file_and_keyhound_toml_allowlists_suppress_with_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (fixture, public, real) = (token(40), token(41), token(42));
+    write(d, "tests/fixtures/keys.txt", &format!("{fixture}\n"));
+    write(d, "src/public.py", &format!("DEMO = '{public}'\n"));
+    write(d, "src/app.py", &format!("TOKEN = '{real}'\n"));
+    write(
+        d,
+        "src/acme.txt",
+        "sandbox acme_sbx4k2j9q7w1m5n8r3t6\nlive acme_p9k2j4q7w1m5n8r3t6z0\n", // keyhound:allow
+    );
+    write(d, "acme.toml", ACME_RULES);
+    write(
+        d,
+        "keyhound.toml",
+        &format!(
+            "[allow.github-token]\npaths = [\"tests/fixtures/**\"]\nsecrets = [\"{public}\"]\nreason = \"published demo token\"\n"
+        ),
+    );
+
+    let out = keyhound(
+        d,
+        &["scan", ".", "--rules", "acme.toml", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let mut fps: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    fps.sort_unstable();
+    let live_acme = fingerprint("acme-token", b"p9k2j4q7w1m5n8r3t6z0"); // keyhound:allow
+    let mut want = vec![fp(&real), live_acme.clone()];
+    want.sort_unstable();
+    assert_eq!(fps, want);
+
+    // --include-suppressed lists them, each naming its table and reason.
+    let doc = json(&keyhound(
+        d,
+        &[
+            "scan",
+            ".",
+            "--rules",
+            "acme.toml",
+            "--format",
+            "json",
+            "--include-suppressed",
+        ],
+    ));
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 5, "{doc:#}");
+    // (The listed secret also occurs in keyhound.toml itself, where the
+    // same allowlist covers it: one finding, two places.)
+    let why = |key: &str| {
+        let f = findings
+            .iter()
+            .find(|f| f["fingerprint"] == key)
+            .unwrap_or_else(|| panic!("no finding {key}"));
+        assert_eq!(f["suppression"]["kind"], "external");
+        f["suppression"]["justification"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let toml_reason = "keyhound.toml:1: allowlist of rule github-token: published demo token";
+    assert_eq!(why(&fp(&fixture)), toml_reason);
+    assert_eq!(why(&fp(&public)), toml_reason);
+    assert_eq!(
+        why(&fingerprint("acme-token", b"sbx4k2j9q7w1m5n8r3t6")), // keyhound:allow
+        "acme.toml:12: allowlist of rule acme-token: Acme sandbox tokens cannot reach production"
+    );
+
+    // SARIF carries them as dismissed, and still validates.
+    let out = keyhound(
+        d,
+        &["scan", ".", "--rules", "acme.toml", "--format", "sarif"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let sarif = assert_valid_sarif(&stdout(&out));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    let by_fp = |key: &str| {
+        results
+            .iter()
+            .find(|r| r["partialFingerprints"]["keyhound/v1"] == key)
+            .unwrap_or_else(|| panic!("no result for {key}"))
+    };
+    assert!(by_fp(&fp(&real)).get("suppressions").is_none());
+    assert!(by_fp(&live_acme).get("suppressions").is_none());
+    for key in [&fixture, &public] {
+        let s = &by_fp(&fp(key))["suppressions"][0];
+        assert_eq!(s["kind"], "external");
+        assert_eq!(s["justification"], toml_reason);
+    }
+
+    // Only allowlisted findings left: exit 0.
+    std::fs::remove_file(d.join("src/app.py")).unwrap();
+    std::fs::remove_file(d.join("src/acme.txt")).unwrap();
+    let out = keyhound(d, &["scan", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn allowlist_paths_apply_to_history_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    let (fixture, real) = (token(43), token(44));
+    commit_file(d, "fixtures/keys.txt", &format!("{fixture}\n"), "fixture");
+    commit_file(d, "src/app.env", &format!("T={real}\n"), "app");
+    write(
+        d,
+        "keyhound.toml",
+        "[allow.github-token]\npaths = [\"fixtures/*.txt\"]\n",
+    );
+    let doc = json(&keyhound(
+        d,
+        &["git", ".", "--format", "json", "--include-suppressed"],
+    ));
+    let findings = doc["findings"].as_array().unwrap();
+    let by_fp = |key: &str| {
+        findings
+            .iter()
+            .find(|f| f["fingerprint"] == fp(key))
+            .unwrap_or_else(|| panic!("no finding for {}", redacted(key)))
+    };
+    assert_eq!(
+        by_fp(&fixture)["suppression"]["justification"],
+        "keyhound.toml:1: allowlist of rule github-token"
+    );
+    assert!(by_fp(&real)["suppression"].is_null());
+}
+
+#[test]
+fn malformed_allowlists_are_usage_errors_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "src/app.py", &format!("TOKEN = '{}'\n", token(45)));
+    let fails = |config: &str, rules: Option<&str>, wanted: &[&str]| {
+        write(d, "keyhound.toml", config);
+        let mut args = vec!["scan", "."];
+        if let Some(rules) = rules {
+            write(d, "rules.toml", rules);
+            args.extend(["--rules", "rules.toml"]);
+        }
+        let out = keyhound(d, &args);
+        assert_eq!(out.status.code(), Some(2), "{config}: {}", stdout(&out));
+        let err = stderr(&out);
+        for w in wanted {
+            assert!(err.contains(w), "{config}: want {w:?} in {err}");
+        }
+    };
+    // An unknown key (`path` for `paths`) is an error, not an ignored line.
+    fails(
+        "confidence = \"medium\"\n\n[allow.github-token]\npath = [\"x/**\"]\n",
+        None,
+        &["keyhound.toml:4:", "path"],
+    );
+    fails(
+        "[allow.github-token]\nregexes = ['(unclosed']\n",
+        None,
+        &["keyhound.toml:1:", "(unclosed", "does not compile"],
+    );
+    fails(
+        "[allow.github-token]\npaths = [\"a/[b\"]\n",
+        None,
+        &["keyhound.toml:1:", "invalid path glob \"a/[b\""],
+    );
+    fails(
+        "[allow.github-token]\nreason = \"nothing listed\"\n",
+        None,
+        &["keyhound.toml:1:", "allows nothing"],
+    );
+    fails(
+        "[allow.no-such-rule]\nsecrets = [\"x\"]\n",
+        None,
+        &["unknown rule id `no-such-rule`", "keyhound.toml:1"],
+    );
+    fails(
+        "",
+        Some(&ACME_RULES.replace("regexes = ['^sbx']", "regexes = ['^sbx(']")),
+        &["rules.toml:12:", "^sbx("],
+    );
+    fails(
+        "",
+        Some(&ACME_RULES.replace("regexes = ", "regex = ")),
+        &["rules.toml:13:", "regex"],
+    );
+}
+
+// --------------------------------------------------------------------------
 // baselines
 
 #[test]

@@ -236,6 +236,48 @@ fn gcp_api_keys_are_probed_with_a_header() {
     }
 }
 
+#[test]
+fn allowlisted_keys_are_never_sent() {
+    const ALLOWED: &str = "AIzaSyDq3wJ8vRn2Kx7LpT4mZc9QeHb5YuN1oAs"; // keyhound:allow
+    const OTHER: &str = "AIzaSyBm7TqW2nXc4Rz9KpL6vHd3JeF8sUa5YgQ"; // keyhound:allow
+    let api = Server::start(|_: &Received| (200, r#"{"projectId":"123"}"#.into()));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.js"),
+        format!("const maps = \"{ALLOWED}\";\nconst other = \"{OTHER}\";\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("keyhound.toml"),
+        "[allow.gcp-api-key]\nregexes = ['^AIzaSyDq3w']\nreason = \"restricted browser key\"\n",
+    )
+    .unwrap();
+    let out = keyhound(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--gcp-api-endpoint",
+            &api.url(),
+            "-f",
+            "jsonl",
+            "--include-suppressed",
+        ],
+        dir.path(),
+    );
+    let found = findings_by_rule(&out);
+    let keys = &found["gcp-api-key"];
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let allowed = keys
+        .iter()
+        .find(|k| !k["suppression"].is_null())
+        .expect("the allowlisted key is listed as suppressed");
+    assert!(allowed.get("verification").is_none_or(Value::is_null));
+    let requests = api.requests();
+    assert_eq!(requests.len(), 1, "only the other key is verified");
+    assert_eq!(requests[0].header("x-goog-api-key"), Some(OTHER));
+}
+
 // --------------------------------------------------------------------------
 // Azure
 

@@ -1741,11 +1741,49 @@ def f_rotation_notes(c):
 # Writing files and the manifests
 # --------------------------------------------------------------------------
 
+def f_json_escaped_and_unpadded(c):
+    """JSON written by Go's encoding/json or .NET's System.Text.Json, which
+    escape `&` as `\\u0026`, and Functions keys without their `==`. Its own
+    RNG, so adding it left every other file's keys unchanged."""
+    k = Keys(SEED ^ 0x0026)
+    A = "\\u0026"
+
+    def blob_sas(account, path, se, extra=""):
+        return (f"https://{account}.blob.core.windows.net/{path}?{extra}sv=2023-11-03{A}sr=c{A}sp=racwl"
+                f"{A}se={se}{A}spr=https{A}sig={k.sas_sig()}")
+
+    d = c.doc("infra/deployment-outputs.json")
+    d.add("{")
+    d.add('  "properties": {')
+    d.add('    "provisioningState": "Succeeded",')
+    d.add('    "outputs": {')
+    d.add(f'      "exportContainerSasUrl": {{ "type": "String", "value": "{blob_sas("stfinexports", "exports", "2032-06-30T00%3A00%3A00Z")}" }},', pos=SAS)
+    d.add(f'      "legacyBackupSasUrl": {{ "type": "String", "value": "{blob_sas("stfinbackup", "backups", "2021-03-31T00%3A00%3A00Z", f"comp=blocklist{A}")}" }},', pos=SAS)
+    d.add(f'      "queueSasTemplate": {{ "type": "String", "value": "https://stfinqueue.queue.core.windows.net/jobs?sv=2023-11-03{A}sp=a{A}se=2032-06-30T00%3A00%3A00Z{A}sig=\\u003csignature\\u003e" }},', trap="placeholder")
+    d.add(f'      "ingestAuthorization": {{ "type": "String", "value": "SharedAccessSignature sr=sb%3A%2F%2Fsb-fin-ingest.servicebus.windows.net%2Fledger{A}sig={k.sas_sig()}{A}se=2035000000{A}skn=SendOnly" }},', pos=SB_SAS)
+    d.add(f'      "ingestTriggerUrl": {{ "type": "String", "value": "https://func-fin-ingest.azurewebsites.net/api/ledger?clientId=ops{A}code={k.his("AzFu").rstrip("=")}" }}', pos=IDENT)
+    d.add("    }")
+    d.add("  }")
+    d.add("}")
+
+    d = c.doc("functions/trigger-urls.md")
+    d.add("# HTTP trigger URLs")
+    d.add("")
+    d.add("Keys pasted without their `==` padding:")
+    d.add("")
+    d.add(f"    curl -X POST 'https://func-fin-ingest.azurewebsites.net/api/reconcile?code={k.his('AzFu').rstrip('=')}'", pos=IDENT)
+    d.add(f"    curl -H 'x-functions-key: {k.his('AzFu').rstrip('=')}' https://func-fin-ingest.azurewebsites.net/api/status", pos=IDENT)
+    d.add("")
+    d.add("A key copied with a typo (its checksum no longer holds):")
+    d.add("")
+    d.add(f"    sample_key = {k.his('AzFu', valid=False).rstrip('=')}", trap="bad-checksum")
+
+
 BUILDERS = [
     f_appsettings, f_appsettings_development, f_appsettings_production, f_local_settings,
     f_web_config, f_dotenv, f_terraform, f_bicep_arm, f_code, f_kubernetes,
     f_pipelines, f_scripts, f_docs, f_fixtures, f_misc, f_packages_and_agents,
-    f_more_services, f_rotation_notes,
+    f_more_services, f_rotation_notes, f_json_escaped_and_unpadded,
 ]
 
 

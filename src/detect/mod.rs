@@ -13,6 +13,9 @@
 //!    then the rule's structural check ([`checks`]).
 //! 5. **Relate:** pairing (a rule that needs a partner nearby) and
 //!    superseding (a specific rule replaces a generic one on the same bytes).
+//!    Known public values (`allow_secrets`, a check's `known_public`) take
+//!    part in superseding and are then dropped, so a published test key
+//!    file silences the generic rules on its bytes too.
 //!
 //! The detector knows nothing of files, git or reports.
 
@@ -113,6 +116,10 @@ struct Candidate {
     /// The regex's `context` group took part: the match stands on its own
     /// context words even if the rule wants a partner.
     has_context: bool,
+    /// A known public value (`allow_secrets`, or a check's verdict): never
+    /// reported and never a pairing partner, but it supersedes like any
+    /// match, so a generic rule does not report the same bytes.
+    public: bool,
 }
 
 impl Detector {
@@ -308,14 +315,19 @@ impl Detector {
             let Some(secret) = secret.filter(|s| !s.is_empty()) else {
                 continue;
             };
-            if let Some(m) = self.confirm(index, blob, whole, secret, &groups) {
+            if let Some((m, public)) = self.confirm(index, blob, whole, secret, &groups) {
                 let has_context = groups.iter().any(|(n, _)| *n == "context");
-                out.push(Candidate { m, has_context });
+                out.push(Candidate {
+                    m,
+                    has_context,
+                    public,
+                });
             }
         }
     }
 
     /// The per-match filters, cheapest first, then the structural check.
+    /// Returns the match and whether it is a known public value.
     fn confirm(
         &self,
         index: usize,
@@ -323,11 +335,19 @@ impl Detector {
         whole: Range<usize>,
         secret: Range<usize>,
         groups: &[(&str, Range<usize>)],
-    ) -> Option<Match> {
+    ) -> Option<(Match, bool)> {
         let c = &self.rules[index];
         let value = &blob[secret.clone()];
+        let mut m = Match {
+            rule: index,
+            whole,
+            secret,
+            severity: c.rule.severity,
+            confidence: c.rule.confidence,
+            facts: Vec::new(),
+        };
         if c.allow.contains(value) {
-            return None;
+            return Some((m, true));
         }
         if filters::entropy(value) < c.rule.min_entropy {
             return None;
@@ -338,14 +358,7 @@ impl Detector {
         if c.rule.placeholder_filter && filters::is_placeholder(value) {
             return None;
         }
-        let mut m = Match {
-            rule: index,
-            whole,
-            secret,
-            severity: c.rule.severity,
-            confidence: c.rule.confidence,
-            facts: Vec::new(),
-        };
+        let mut public = false;
         if let Some(check) = c.check {
             let input = CheckInput {
                 blob,
@@ -358,8 +371,9 @@ impl Detector {
             m.facts = outcome.facts;
             m.severity = outcome.severity.unwrap_or(m.severity);
             m.confidence = outcome.confidence.unwrap_or(m.confidence);
+            public = outcome.known_public;
         }
-        Some(m)
+        Some((m, public))
     }
 
     /// Pairing and superseding over all candidates of one blob.
@@ -371,7 +385,7 @@ impl Detector {
 
         // Pairing looks up partners by position, so a file with thousands
         // of matches costs n log n, not n².
-        let before = NearIndex::new(candidates.iter().map(|c| &c.m));
+        let before = NearIndex::new(candidates.iter().filter(|c| !c.public).map(|c| &c.m));
         let mut keep: Vec<bool> = candidates
             .iter()
             .map(|c| match self.rules[c.m.rule].pair {
@@ -402,7 +416,7 @@ impl Detector {
         let mut out: Vec<Match> = candidates
             .into_iter()
             .zip(keep)
-            .filter_map(|(c, k)| k.then_some(c.m))
+            .filter_map(|(c, k)| (k && !c.public).then_some(c.m))
             .collect();
         // Record that a partner was found, for reports and verification.
         let after = NearIndex::new(out.iter());

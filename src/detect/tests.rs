@@ -131,6 +131,30 @@ fn specific_rule_supersedes_generic_on_same_bytes() {
 }
 
 #[test]
+fn a_known_public_value_is_not_reported_and_still_supersedes() {
+    // The specific rule knows this exact value is public: neither it nor
+    // the generic rule it supersedes reports those bytes.
+    let rules = TOKEN_RULES.replace(
+        "supersedes = [\"generic-tok\"]",
+        "supersedes = [\"generic-tok\"]\nallow_secrets = [\"TKIDQ7LMZ3RPWX4HNCYE\"]",
+    );
+    let d = detector(&rules);
+    let ids = |blob: &[u8]| -> Vec<String> {
+        found(&d, blob)
+            .into_iter()
+            .map(|(r, _)| r)
+            .filter(|r| r.ends_with("-tok"))
+            .collect()
+    };
+    assert_eq!(ids(b"TKIDQ7LMZ3RPWX4HNCYE"), Vec::<String>::new());
+    // Another value of the same shape is reported as before.
+    assert_eq!(
+        ids(b"TKIDQ8LMZ3RPWX4HNCYE"),
+        vec!["specific-tok".to_string()]
+    );
+}
+
+#[test]
 fn window_edges_see_real_neighbours() {
     // The keyword's window starts inside a long alphanumeric run. If the
     // cut looked like a start of text, part of the run's tail would match

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::allow::Allowlist;
 use super::model::Rule;
 
 #[derive(Debug, thiserror::Error)]
@@ -75,12 +76,27 @@ pub fn finish_rules(
             reason: format!("rule `{}`: {reason}", rule.id),
         };
         validate(&rule, compile).map_err(invalid)?;
+        for allow in &mut rule.allow {
+            place_allowlist(text, origin, allow)?;
+        }
         if !seen.insert(rule.id.clone()) {
             return Err(invalid("duplicate rule id in this file".into()));
         }
         out.push(rule);
     }
     Ok(out)
+}
+
+/// Records where an allowlist table was written (`origin:line`) and
+/// validates it, naming that line in errors.
+pub fn place_allowlist(text: &str, origin: &str, allow: &mut Allowlist) -> Result<(), RuleError> {
+    let line = line_of(text, allow.offset);
+    allow.origin = format!("{origin}:{line}");
+    allow.validate().map_err(|reason| RuleError::Invalid {
+        origin: origin.to_string(),
+        line,
+        reason,
+    })
 }
 
 /// Converts a TOML error into ours, keeping its line.

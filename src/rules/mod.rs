@@ -5,13 +5,17 @@
 //! once, and handed to the detector as a [`RuleSet`]. Nothing here scans; the
 //! detector decides when a rule's regex is compiled (lazily, on first use).
 
+pub mod allow;
 mod builtin;
 mod load;
 mod model;
 pub mod regex;
 
+pub use allow::Allowlist;
 pub use builtin::BUILTIN_FILES;
-pub use load::{finish_rules, load_file, parse_rules, toml_error, Compile, RuleError};
+pub use load::{
+    finish_rules, load_file, parse_rules, place_allowlist, toml_error, Compile, RuleError,
+};
 pub use model::{Confidence, Pair, Rule, RuleSet, Severity};
 
 /// The built-in rules embedded from `patterns/`.

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::allow::Allowlist;
 use super::RuleError;
 
 /// How bad it is if this credential is live. Maps to SARIF `security-severity`.
@@ -151,6 +152,15 @@ pub struct Rule {
     /// Exact values known to be public (documentation keys, emulator keys).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_secrets: Vec<String>,
+    /// Findings to report as suppressed rather than as leaks
+    /// (`[rule.allow]`). `keyhound.toml`'s `[allow.ID]` tables are added
+    /// here too.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::allow::one_table"
+    )]
+    pub allow: Vec<Allowlist>,
     /// Apply the shared placeholder filters (`${…}`, `xxxx`, runs, …).
     #[serde(default = "default_true")]
     pub placeholder_filter: bool,
@@ -236,6 +246,22 @@ impl RuleSet {
         for rule in &mut self.rules {
             rule.stopwords.extend(words.iter().cloned());
         }
+    }
+
+    /// Adds an allowlist to rule `id` (from `keyhound.toml`). A rule
+    /// that was disabled needs none; an unknown id is an error.
+    pub fn add_allowlist(&mut self, id: &str, allow: Allowlist) -> Result<(), RuleError> {
+        match self.by_id.get(id) {
+            Some(&i) => self.rules[i].allow.push(allow),
+            None if self.disabled.contains(id) => {}
+            None => {
+                return Err(RuleError::UnknownRule {
+                    id: id.to_string(),
+                    context: format!("[allow.{id}] at {}", allow.origin),
+                })
+            }
+        }
+        Ok(())
     }
 
     fn reindex(&mut self) {

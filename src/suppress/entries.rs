@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::GlobMatcher;
 use time::macros::format_description;
 use time::Date;
 
@@ -130,11 +130,7 @@ fn matcher(token: &str) -> Result<Matcher, String> {
         if glob.is_empty() {
             return Err("empty `path:` glob".into());
         }
-        let matcher = GlobBuilder::new(glob)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("invalid path glob {glob:?}: {e}"))?
-            .compile_matcher();
+        let matcher = crate::rules::allow::path_glob(glob)?;
         return Ok(Matcher::Path {
             glob: glob.to_string(),
             matcher,

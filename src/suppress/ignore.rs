@@ -98,13 +98,17 @@ fn matches(entry: &Entry, finding: &Finding) -> bool {
     match &entry.matcher {
         Matcher::Fingerprint(fp) => *fp == finding.fingerprint,
         Matcher::Rule(id) => *id == finding.rule_id,
-        // A blob with several paths is ignored only when every path is:
-        // a copy outside `docs/` is still a leak.
-        Matcher::Path { matcher, .. } => match &finding.origin {
-            Origin::Git(g) if !g.paths.is_empty() => g.paths.iter().all(|p| matcher.is_match(p)),
-            Origin::Git(_) | Origin::Stdin => false,
-            Origin::File { path } => matcher.is_match(path),
-        },
+        Matcher::Path { matcher, .. } => path_matches(matcher, &finding.origin),
+    }
+}
+
+/// Whether a path glob covers a place. A blob with several paths matches
+/// only when every path does: a copy outside `docs/` is still a leak.
+pub(crate) fn path_matches(matcher: &globset::GlobMatcher, origin: &Origin) -> bool {
+    match origin {
+        Origin::Git(g) if !g.paths.is_empty() => g.paths.iter().all(|p| matcher.is_match(p)),
+        Origin::Git(_) | Origin::Stdin => false,
+        Origin::File { path } => matcher.is_match(path),
     }
 }
 

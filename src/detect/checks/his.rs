@@ -13,7 +13,8 @@ struct Family {
     /// Offset of the 4-character signature in the encoded key.
     at: usize,
     signature: &'static [u8; 4],
-    /// Functions keys use the URL-safe alphabet.
+    /// Functions keys use the URL-safe alphabet, whose `=` padding is
+    /// optional (RFC 4648 §5): in `?code=` URLs it is often left off.
     url_safe: bool,
     /// Seeds to try, each with the `azure_key_kind` it proves.
     seeds: &'static [(&'static [u8; 8], &'static str)],
@@ -144,12 +145,21 @@ fn checksum_ok(seed: u64, decoded: &[u8]) -> bool {
     his_v1_checksum_bytes(seed, data) == sum
 }
 
+impl Family {
+    /// Whether `key` has this family's length: the encoded length, or for
+    /// URL-safe keys also that length with the `=` padding left off (the
+    /// decoded bytes, which the checksum covers, are the same).
+    fn fits(&self, key: &[u8]) -> bool {
+        key.len() == self.len || (self.url_safe && key.len().next_multiple_of(4) == self.len)
+    }
+}
+
 /// The kind of identifiable key `key` is, if its signature and checksum
 /// both hold.
 pub fn identify(key: &[u8]) -> Option<&'static str> {
     FAMILIES
         .iter()
-        .filter(|f| key.len() == f.len && key.get(f.at..f.at + 4) == Some(&f.signature[..]))
+        .filter(|f| f.fits(key) && key.get(f.at..f.at + 4) == Some(&f.signature[..]))
         .find_map(|f| {
             let decoded = if f.url_safe {
                 b64_url(key)
@@ -275,6 +285,24 @@ mod tests {
                 assert_eq!(identify(key.as_bytes()), Some(*kind), "{key}");
             }
         }
+    }
+
+    #[test]
+    fn url_safe_keys_may_leave_off_their_padding() {
+        for f in FAMILIES {
+            let key = make(f.len, f.at, f.signature, f.seeds[0].0, f.url_safe);
+            let unpadded = key.trim_end_matches('=');
+            if unpadded.len() == key.len() {
+                continue;
+            }
+            let want = f.url_safe.then_some(f.seeds[0].1);
+            assert_eq!(identify(unpadded.as_bytes()), want, "{key}");
+        }
+        // The checksum still decides.
+        let key = make(56, 44, b"AzFu", b"Functi00", true);
+        let tampered = format!("B{}", &key[1..54]);
+        assert_ne!(tampered.as_bytes(), &key.as_bytes()[..54]);
+        assert_eq!(identify(tampered.as_bytes()), None);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! A rule names at most one check (`check = "github-token"`). The detector
 //! runs it after the regex, entropy and placeholder filters, with the match
 //! in its blob. A check either rejects the candidate (bad checksum, not a
-//! key at all) or accepts it, possibly adding facts (`aws_account_id`,
+//! key at all), recognises it as a known public value (not reported, but it
+//! still supersedes other rules on its bytes), or accepts it, possibly
+//! adding facts (`aws_account_id`,
 //! `expires_at`, `client_email`) and lowering severity or confidence (an
 //! expired SAS token is still reported, at low severity).
 //!
@@ -97,9 +99,21 @@ pub struct Outcome {
     /// Replaces the rule's confidence (e.g. `Low` for a failed optional
     /// checksum).
     pub confidence: Option<Confidence>,
+    /// The candidate is real but published on purpose (a provider's test
+    /// account): it is not reported, yet still supersedes other rules'
+    /// matches on its bytes, so the key inside it is not reported either.
+    pub known_public: bool,
 }
 
 impl Outcome {
+    /// An accepted candidate that is known to be public ([`Outcome::known_public`]).
+    pub fn known_public() -> Self {
+        Outcome {
+            known_public: true,
+            ..Outcome::default()
+        }
+    }
+
     pub fn fact(mut self, key: &'static str, value: impl Into<String>) -> Self {
         self.facts.push((key, value.into()));
         self
