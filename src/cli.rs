@@ -348,12 +348,12 @@ fn load_config(args: &RuleArgs, root: &Path) -> Result<Config, Failure> {
 /// Builtins, then `keyhound.toml`'s rules, then `--rules` files (last wins).
 pub(crate) fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
     let mut set = rules::builtin().map_err(incomplete)?;
-    config.apply(&mut set).map_err(usage)?;
+    config.add_rules(&mut set).map_err(usage)?;
     for file in files {
         set.extend(rules::load_file(file).map_err(usage)?)
             .map_err(usage)?;
     }
-    config.apply_allowlists(&mut set).map_err(usage)?;
+    config.apply(&mut set).map_err(usage)?;
     set.validate_references().map_err(usage)?;
     Ok(set)
 }

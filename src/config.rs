@@ -105,21 +105,20 @@ impl Config {
         }
     }
 
-    /// Applies this config's rule changes to `set`: added or overriding
-    /// rules, disabled rules, shared stopwords.
+    /// Adds this config's `[[rule]]`s to `set` (before any `--rules` file).
+    pub fn add_rules(&self, set: &mut RuleSet) -> Result<(), RuleError> {
+        set.extend(self.rules.clone())
+    }
+
+    /// Applies the settings that name rules: `disable`, `stopwords` and the
+    /// `[allow.RULE-ID]` tables. Called once every rule file is loaded, so
+    /// a `--rules` file that replaces a rule still gets the repository's
+    /// stopwords and allowlist for it.
     pub fn apply(&self, set: &mut RuleSet) -> Result<(), RuleError> {
-        set.extend(self.rules.clone())?;
         set.disable(&self.disable)?;
         if !self.stopwords.is_empty() {
             set.add_stopwords(&self.stopwords);
         }
-        Ok(())
-    }
-
-    /// Adds the `[allow.RULE-ID]` tables to their rules. Called once every
-    /// rule file is loaded, so a `--rules` file that replaces a rule keeps
-    /// the repository's allowlist for it.
-    pub fn apply_allowlists(&self, set: &mut RuleSet) -> Result<(), RuleError> {
         for (id, allow) in &self.allow {
             set.add_allowlist(id, allow.clone())?;
         }
@@ -148,6 +147,7 @@ mod tests {
         )
         .unwrap();
         let mut set = crate::rules::builtin().unwrap();
+        c.add_rules(&mut set).unwrap();
         c.apply(&mut set).unwrap();
         set.validate_references().unwrap();
         assert!(set.get("jwt").is_none());

@@ -498,3 +498,20 @@ fn three_clouds_in_all_four_formats() {
         .ends_with(".iam.gserviceaccount.com"));
     assert_eq!(sa_line["path"], "config/service-account.json");
 }
+
+#[test]
+fn config_stopwords_reach_rules_from_rule_files() {
+    // keyhound.toml's stopwords apply once every --rules file is loaded,
+    // so rules added (or replaced) by a file get them too.
+    let f = Fixture::new();
+    f.write("root/app.py", format!("t = {TOKEN}\n").as_bytes());
+    let root = f.root().display().to_string();
+    let rules = f.rules_arg();
+    let args = ["scan", &root, "--rules", &rules, "--format", "jsonl"];
+    let out = f.keyhound(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    f.write("root/keyhound.toml", b"stopwords = [\"rpwx4\"]\n");
+    let out = f.keyhound(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
