@@ -3,10 +3,10 @@
 //! The pipeline, one way only:
 //!
 //! ```text
-//! source  ──(bytes, Origin)──▶  detect  ──Match──▶  suppress  ──▶  group  ──Finding──▶  report
-//! files/stdin/git               prefilter            keyhound:allow   one finding      text/json/
-//! (ignore walker, gix)          → window regex       .keyhoundignore  per secret,      jsonl/sarif
-//!                               → entropy/placeholder                 every place;
+//! source  ──(bytes, Origin)──▶  detect  ──Match──▶  suppress  ──▶  group  ──Finding──▶  [verify] ──▶ report
+//! files/stdin/git               prefilter            keyhound:allow   one finding      --verify     text/json/
+//! (ignore walker, gix)          → window regex       rule allowlists  per secret,      only: ask    jsonl/sarif
+//!                               → entropy/placeholder .keyhoundignore every place;     the provider
 //!                               → structural checks                   then baseline
 //!                               → pairing/superseding                 new/unchanged
 //! ```
@@ -15,14 +15,19 @@
 //!   become a validated [`rules::RuleSet`].
 //! - [`detect`]: a [`detect::Detector`] built once per run turns a blob's
 //!   bytes into matches. It knows nothing of files or git.
-//! - [`source`]: where bytes come from: a parallel directory walk, stdin.
-//! - [`suppress`]: inline `keyhound:allow`, `.keyhoundignore`, baselines.
+//! - [`source`]: where bytes come from: a parallel directory walk, stdin,
+//!   git history (every unique blob once, then attribution to commits).
+//! - [`suppress`]: inline `keyhound:allow`, rule allowlists,
+//!   `.keyhoundignore`, baselines.
 //! - [`group`]: one finding per secret, with every place it occurs.
 //! - [`finding`]: the reported unit, its location and fingerprint.
 //! - [`report`]: findings to text, JSON, JSONL or SARIF 2.1.0.
 //! - [`scan`]: wires the stages together for one run.
 //! - [`verify`]: `--verify` only: checks found credentials with their
-//!   provider. The only code that sends a secret over the network.
+//!   provider, after triage. The only code that sends a secret over the
+//!   network (`verify::transport`).
+//! - [`cli`]: the commands, triage of a finished scan, exit codes;
+//!   [`hook`]: git hooks built on the same scan.
 
 pub mod cli;
 pub mod config;

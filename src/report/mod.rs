@@ -1,7 +1,7 @@
 //! Reports: pure functions from findings and stats to bytes.
 //!
 //! Reporters know nothing about how findings were made. Each format is one
-//! module; [`write`] picks by [`Format`]. Secrets pass through
+//! module; [`write()`] picks by [`Format`]. Secrets pass through
 //! [`crate::finding::Secret::shown`], so `--show-secrets` is the only way a
 //! clear secret reaches output.
 

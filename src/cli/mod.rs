@@ -22,6 +22,13 @@ use crate::suppress::{
     self, baseline, baseline::Baseline, baseline::BaselineEntry, ignore, ignore::IgnoreList,
 };
 
+mod baseline_cmd;
+mod rules_cmd;
+mod triage;
+
+use triage::triage;
+pub(crate) use triage::{apply_ignore_file, exclude_history_paths};
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -327,13 +334,13 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Rules(RulesCommand::List { rules, json }) => {
             let config = load_config(&rules, Path::new("."))?;
             let set = rule_set(&rules.rules, &config)?;
-            list_rules(&set, json).map_err(incomplete)?;
+            rules_cmd::list_rules(&set, json).map_err(incomplete)?;
             Ok(Exit::Clean)
         }
-        Command::Rules(RulesCommand::Check { file }) => check_rules(&file),
+        Command::Rules(RulesCommand::Check { file }) => rules_cmd::check_rules(&file),
         Command::Hook(command) => crate::hook::run(command),
-        Command::Baseline(BaselineCommand::Create(args)) => baseline_create(args),
-        Command::Baseline(BaselineCommand::Check(args)) => baseline_check(args),
+        Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd::create(args),
+        Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
         Command::Verify(command) => crate::verify::command::run(command),
     }
 }
@@ -498,121 +505,6 @@ fn min_confidence(args: &OutputArgs, config: &Config) -> Confidence {
         .unwrap_or(Confidence::Medium)
 }
 
-/// The findings of a scan after the ignore file, grouping and the baseline.
-struct Triaged {
-    findings: Vec<Finding>,
-    /// Baseline entries no finding matched.
-    absent: Vec<BaselineEntry>,
-}
-
-/// Ignore file per place, then one finding per secret (unless
-/// `--all-locations`), then the baseline. Problems with the ignore or
-/// baseline file's lines are warnings on stderr; a file that cannot be
-/// read is a usage error (it was named, or exists and is broken).
-fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> {
-    let mut findings = std::mem::take(&mut scanned.outcome.findings);
-    apply_ignore_file(
-        args.ignore_file.as_deref(),
-        &scanned.config_root,
-        &scanned.set,
-        &mut findings,
-    )?;
-    let mut findings = if args.all_locations {
-        group::ungrouped(findings)
-    } else {
-        group::group(findings)
-    };
-    let mut absent = Vec::new();
-    if let Some(path) = &args.baseline {
-        let baseline = load_baseline(path)?;
-        baseline.apply(&mut findings);
-        if args.report_absent {
-            absent = baseline.absent(&findings).into_iter().cloned().collect();
-        }
-    }
-    Ok(Triaged { findings, absent })
-}
-
-/// Applies the rules' allowlists, then `explicit` or else the
-/// `.keyhoundignore` in `root` (if any), to findings made one per place. Bad lines warn on stderr; a file that
-/// cannot be read is a usage error.
-pub(crate) fn apply_ignore_file(
-    explicit: Option<&Path>,
-    root: &Path,
-    set: &RuleSet,
-    findings: &mut [Finding],
-) -> Result<(), Failure> {
-    // Rule allowlists first: they belong to the rules, the ignore file to
-    // the repository; either way the finding is suppressed, not dropped.
-    suppress::allowlist::Allowlists::new(set)
-        .map_err(|e| usage(anyhow::anyhow!(e)))?
-        .apply(findings);
-    let (path, label) = match explicit {
-        Some(path) => (path.to_path_buf(), path.display().to_string()),
-        None => {
-            let path = root.join(ignore::FILE_NAME);
-            if !path.is_file() {
-                return Ok(());
-            }
-            (path, ignore::FILE_NAME.to_string())
-        }
-    };
-    let (list, warnings) =
-        IgnoreList::load(&path, &label, suppress::today(), |id| set.get(id).is_some())
-            .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    warn_all(&warnings);
-    suppress::apply_ignore(&list, findings);
-    Ok(())
-}
-
-/// `keyhound.toml`'s `exclude` for history scans: the walker applies it to
-/// files, but blobs are found without paths, so findings are dropped here
-/// when every path of their blob is excluded.
-pub(crate) fn exclude_history_paths(
-    root: &Path,
-    globs: &[String],
-    findings: &mut Vec<Finding>,
-) -> Result<(), Failure> {
-    if globs.is_empty() {
-        return Ok(());
-    }
-    let mut builder = ::ignore::gitignore::GitignoreBuilder::new(root);
-    for glob in globs {
-        builder
-            .add_line(None, glob)
-            .map_err(|e| usage(anyhow::anyhow!("invalid exclude glob {glob:?}: {e}")))?;
-    }
-    let matcher = builder
-        .build()
-        .map_err(|e| usage(anyhow::anyhow!("invalid exclude globs: {e}")))?;
-    findings.retain(|f| match f.git() {
-        Some(g) if !g.paths.is_empty() => !g
-            .paths
-            .iter()
-            .all(|p| matcher.matched_path_or_any_parents(p, false).is_ignore()),
-        _ => true,
-    });
-    Ok(())
-}
-
-/// Reads a baseline named on the command line; its bad lines warn.
-fn load_baseline(path: &Path) -> Result<Baseline, Failure> {
-    let (baseline, warnings) = Baseline::load(path).map_err(|e| {
-        usage(anyhow::anyhow!(
-            "cannot read baseline {}: {e}",
-            path.display()
-        ))
-    })?;
-    warn_all(&warnings);
-    Ok(baseline)
-}
-
-fn warn_all(warnings: &[suppress::entries::Warning]) {
-    for w in warnings {
-        eprintln!("keyhound: warning: {w}");
-    }
-}
-
 /// Triages, writes the report and decides the exit code.
 fn finish(args: &OutputArgs, mut scanned: Scanned) -> Result<Exit, Failure> {
     let mut triaged = triage(&args.triage, &mut scanned)?;
@@ -696,173 +588,4 @@ fn warn_skips(stats: &crate::stats::Stats) {
         warnings.len(),
         detail.join(", ")
     );
-}
-
-impl BaselineScan {
-    fn output(&self) -> &OutputArgs {
-        match &self.source {
-            None => &self.scan.output,
-            Some(BaselineSource::Scan(a)) => &a.output,
-            Some(BaselineSource::Git(a)) => &a.output,
-        }
-    }
-
-    /// Runs the scan the command names.
-    fn run(&self) -> Result<Scanned, Failure> {
-        if self.output().format != Format::Text {
-            return Err(usage(anyhow::anyhow!(
-                "--format does not apply to baseline commands: they print baseline lines"
-            )));
-        }
-        match &self.source {
-            None => scan_files(&self.scan),
-            Some(BaselineSource::Scan(a)) => scan_files(a),
-            Some(BaselineSource::Git(a)) => scan_git(a),
-        }
-    }
-}
-
-/// `keyhound baseline create`: today's reported findings (the ignore file
-/// and inline allows still apply), one fingerprint per line, sorted.
-fn baseline_create(args: BaselineScan) -> Result<Exit, Failure> {
-    let output = args.output();
-    let mut scanned = args.run()?;
-    // A new baseline replaces the old one rather than adding to it, so
-    // any --baseline given is not read.
-    let triage_args = TriageArgs {
-        ignore_file: output.triage.ignore_file.clone(),
-        baseline: None,
-        report_absent: false,
-        include_suppressed: false,
-        all_locations: false,
-    };
-    let triaged = triage(&triage_args, &mut scanned)?;
-    let text = baseline::render(triaged.findings.iter().filter(|f| f.is_reported()));
-    write_text(&text, output.output.as_deref())?;
-    let count = text.lines().filter(|l| !l.starts_with('#')).count();
-    eprintln!("keyhound: baseline of {count} fingerprint(s)");
-    Ok(Exit::Clean)
-}
-
-/// `keyhound baseline check --baseline FILE`: entries whose secret no
-/// longer occurs anywhere the scan looked (suppressed findings count as
-/// occurring).
-fn baseline_check(args: BaselineScan) -> Result<Exit, Failure> {
-    let output = args.output();
-    let Some(path) = output.triage.baseline.clone() else {
-        return Err(usage(anyhow::anyhow!(
-            "baseline check needs --baseline FILE"
-        )));
-    };
-    let baseline = load_baseline(&path)?;
-    let mut scanned = args.run()?;
-    let findings = std::mem::take(&mut scanned.outcome.findings);
-    let stale = baseline.absent(&findings);
-    let mut text = String::new();
-    for e in &stale {
-        text.push_str(&format!(
-            "{}:{}: {} no longer occurs{}\n",
-            path.display(),
-            e.line,
-            e.fingerprint,
-            e.note
-                .as_deref()
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default()
-        ));
-    }
-    text.push_str(&format!(
-        "{} of {} baseline entries no longer occur\n",
-        stale.len(),
-        baseline.len()
-    ));
-    write_text(&text, output.output.as_deref())?;
-    Ok(if stale.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
-}
-
-fn write_text(text: &str, output: Option<&Path>) -> Result<(), Failure> {
-    let result = match output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(|e| anyhow::anyhow!("cannot write output: {e}")),
-            }
-        }
-    };
-    result.map_err(incomplete)
-}
-
-fn list_rules(set: &RuleSet, json: bool) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, set.rules())?;
-        return writeln!(out);
-    }
-    writeln!(
-        out,
-        "{:<40} {:<10} {:<9} {:<10} NAME",
-        "ID", "PROVIDER", "SEVERITY", "CONFIDENCE"
-    )?;
-    for r in set.rules() {
-        writeln!(
-            out,
-            "{:<40} {:<10} {:<9} {:<10} {}",
-            r.id, r.provider, r.severity, r.confidence, r.name
-        )?;
-    }
-    writeln!(out, "{} rules", set.len())
-}
-
-fn check_rules(file: &Path) -> Result<Exit, Failure> {
-    let added = rules::load_file(file).map_err(usage)?;
-    let ids: Vec<String> = added.iter().map(|r| r.id.clone()).collect();
-    // Checked together with the builtins, so pairs and supersedes may name
-    // builtin rules and examples see the same competition as in a scan.
-    let mut set = rules::builtin().map_err(incomplete)?;
-    set.extend(added).map_err(usage)?;
-    set.validate_references().map_err(usage)?;
-    let detector = Detector::new(&set).map_err(usage)?;
-    let failures = examples::check(&detector, |id| ids.iter().any(|i| i == id));
-    let examples_run: usize = ids
-        .iter()
-        .filter_map(|id| set.get(id))
-        .map(|r| r.examples.len() + r.negative_examples.len())
-        .sum();
-    for f in &failures {
-        println!("FAIL {f}");
-    }
-    println!(
-        "{}: {} rule(s), {} example(s), {} failure(s)",
-        file.display(),
-        ids.len(),
-        examples_run,
-        failures.len()
-    );
-    Ok(if failures.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_parse_with_suffixes() {
-        assert_eq!(parse_size("10"), Ok(10));
-        assert_eq!(parse_size("2K"), Ok(2048));
-        assert_eq!(parse_size("64M"), Ok(64 << 20));
-        assert!(parse_size("1X").is_err());
-        assert!(parse_size("").is_err());
-    }
 }
