@@ -904,6 +904,77 @@ fn attribution_over_a_long_history_splits_the_walk_without_changing_answers() {
 }
 
 #[test]
+fn attribution_is_unchanged_when_its_object_stores_are_reopened_after_every_read() {
+    // Attribution reads through object stores of its own that it drops and
+    // reopens as it goes, to unmap packs. Forced to reopen after every
+    // commit and tree, the answers must be those of the default budget,
+    // including for objects that only an alternate's pack holds.
+    let f = Fixture::new();
+    let secret = b"found in a reopened store\n";
+    let mut introduced = None;
+    for c in 0..30 {
+        f.write("dir/deep/counter.txt", format!("{c}\n").as_bytes());
+        match c {
+            5 => f.write("a/one.txt", secret),
+            15 => std::fs::remove_file(f.repo.join("a/one.txt")).unwrap(),
+            20 => f.write("b/sub/two.txt", secret),
+            _ => {}
+        }
+        let id = f.commit(&format!("commit {c}"));
+        if c == 5 {
+            introduced = Some(id);
+        }
+    }
+    f.git(&["repack", "-adq"]);
+    let clone = f.root.join("borrower");
+    f.git(&[
+        "clone",
+        "-q",
+        "--shared",
+        f.repo.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    std::fs::create_dir_all(clone.join("c")).unwrap();
+    std::fs::write(clone.join("c/three.txt"), secret).unwrap();
+    f.git_in(&clone, &["add", "-A"]);
+    f.git_in(&clone, &["commit", "-q", "-m", "own"]);
+
+    let secret_id = f.blob_id(secret);
+    let counters: Vec<ObjectId> = [0, 12, 29]
+        .iter()
+        .map(|c| f.blob_id(format!("{c}\n").as_bytes()))
+        .collect();
+    let mut ids = counters.clone();
+    ids.push(secret_id);
+
+    let normal = attribute(&git::open(&clone).unwrap(), &ids, None);
+    let mut reopening = git::open(&clone).unwrap();
+    reopening.set_store_budget(1, 1);
+    let reopened = attribute(&reopening, &ids, None);
+    assert_eq!(reopened, normal);
+
+    let a = &reopened[&secret_id];
+    assert_eq!(a.commit.as_ref().map(|c| c.id), introduced);
+    assert_eq!(
+        a.paths,
+        vec![
+            "a/one.txt".to_string(),
+            "b/sub/two.txt".to_string(),
+            "c/three.txt".to_string()
+        ]
+    );
+    // Commits 5..=14 and 20..=29 of the original, and the clone's own.
+    assert_eq!(a.commits, 10 + 10 + 1);
+    assert!(a.reachable && a.in_head);
+    let last = &reopened[&counters[2]];
+    assert_eq!(last.paths, vec!["dir/deep/counter.txt".to_string()]);
+    assert_eq!(last.commits, 2);
+    assert!(last.in_head);
+    assert_eq!(reopened[&counters[0]].commits, 1);
+    assert!(!reopened[&counters[1]].in_head);
+}
+
+#[test]
 fn empty_repository_has_nothing_and_fails_nothing() {
     let f = Fixture::new();
     let repo = f.open();

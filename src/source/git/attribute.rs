@@ -127,7 +127,7 @@ impl Repo {
             }
         }
 
-        let graph = read_graph(&repo, tips, counters)?;
+        let graph = read_graph(self, &repo, tips, counters)?;
         walk_graph(self, &graph, &mut diff, &mut acc);
 
         // HEAD's tree, in full: one tree walk, cheap next to the history.
@@ -171,7 +171,13 @@ impl Repo {
 }
 
 /// All commits reachable from `tips`, as a graph of indices.
+///
+/// Commits are read through a store of their own, replaced every
+/// `store_budget.commits` commits: commits lie all over a pack, and
+/// reading each maps the pages around it too, so one store reading all of
+/// a long history's commits ends up with nearly the whole pack resident.
 fn read_graph(
+    owner: &Repo,
     repo: &gix::Repository,
     tips: Vec<ObjectId>,
     counters: &Counters,
@@ -193,11 +199,18 @@ fn read_graph(
     let mut parent_ids: Vec<Vec<ObjectId>> = Vec::new();
     let mut buf = Vec::new();
     let mut stack = tips;
+    let mut handle = owner.local_with_own_store();
+    let mut read = 0;
     while let Some(id) = stack.pop() {
         if index.contains_key(&id) || absent.contains(&id) {
             continue;
         }
-        let node = match read_node(repo, &id, &mut buf) {
+        if read >= owner.store_budget.commits {
+            handle = owner.local_with_own_store();
+            read = 0;
+        }
+        read += 1;
+        let node = match read_node(&handle, &id, &mut buf) {
             Ok(node) => node,
             Err(problem) => {
                 if let CommitProblem::Corrupt(reason) = problem {
@@ -281,9 +294,10 @@ struct Changes {
 /// re-decode whole delta chains for every commit (several times slower on
 /// a deep history). Each commit is compared with its first parent on its
 /// own, so the comparisons are split over threads, each a contiguous run
-/// of that order with its own handle and caches (reading the trees was
+/// of that order with its own handles and caches (reading the trees was
 /// nearly all of a full scan's time when it had findings: 12 of 20 s on a
-/// 40,000-commit history). What they find about wanted blobs is small and
+/// 40,000-commit history; see `diff_commits` for why the handles are
+/// replaced as a thread goes). What they find about wanted blobs is small and
 /// kept per commit; the second pass replays it parents-first, reading
 /// nothing.
 fn walk_graph(
@@ -373,41 +387,54 @@ struct Diffed {
     broken: Vec<(ObjectId, String)>,
 }
 
-/// Compares each of `nodes` with its first parent, on a handle of its own.
+/// Compares each of `nodes` with its first parent, on handles of its own.
+///
+/// Each handle has a store of its own and is replaced by a fresh one after
+/// `store_budget.tree_bytes` bytes of trees: dropping a store unmaps its packs,
+/// which otherwise stay resident for as long as the store lives (the whole
+/// pack, by the end of a long history). The fresh handle starts with empty
+/// caches, so the budget is set large enough that re-decoding after a
+/// reopen is rare.
 fn diff_commits(
     repo: &Repo,
     graph: &Graph,
     nodes: &[u32],
     wanted: &gix::hashtable::HashMap<ObjectId, Acc>,
 ) -> Diffed {
-    let handle = repo.local();
-    let mut diff = TreeDiff::new(&handle);
     let mut out = Diffed {
         changes: Vec::new(),
         paths: Vec::new(),
         broken: Vec::new(),
     };
-    for &node in nodes {
-        let i = node as usize;
-        let base = graph.parents[i].first().map(|&p| graph.trees[p as usize]);
-        let mut found = Changes::default();
-        diff.diff(base, Some(graph.trees[i]), true, &mut |side, id, path| {
-            if !wanted.contains_key(id) {
-                return;
-            }
-            match side {
-                Side::Added => {
-                    found.added.push(id.to_owned());
-                    out.paths.push((id.to_owned(), path_string(path)));
+    let mut next = 0;
+    while next < nodes.len() {
+        let handle = repo.local_with_own_store();
+        let mut diff = TreeDiff::new(&handle);
+        // The budget is at least one byte and a fresh `diff` has read none,
+        // so every handle compares one commit or more.
+        while next < nodes.len() && diff.bytes_read < repo.store_budget.tree_bytes {
+            let i = nodes[next] as usize;
+            next += 1;
+            let base = graph.parents[i].first().map(|&p| graph.trees[p as usize]);
+            let mut found = Changes::default();
+            diff.diff(base, Some(graph.trees[i]), true, &mut |side, id, path| {
+                if !wanted.contains_key(id) {
+                    return;
                 }
-                Side::Removed => found.removed.push(id.to_owned()),
+                match side {
+                    Side::Added => {
+                        found.added.push(id.to_owned());
+                        out.paths.push((id.to_owned(), path_string(path)));
+                    }
+                    Side::Removed => found.removed.push(id.to_owned()),
+                }
+            });
+            if !found.added.is_empty() || !found.removed.is_empty() {
+                out.changes.push((graph.ids[i], found));
             }
-        });
-        if !found.added.is_empty() || !found.removed.is_empty() {
-            out.changes.push((graph.ids[i], found));
         }
+        out.broken.append(&mut diff.broken);
     }
-    out.broken = diff.broken;
     out
 }
 

@@ -33,6 +33,9 @@ pub(crate) struct TreeDiff<'r> {
     path: BString,
     /// Tree ids that could not be read, with the reason.
     pub broken: Vec<(ObjectId, String)>,
+    /// Bytes of tree objects read so far, so a caller can tell how much of
+    /// the store's packs it has been through.
+    pub bytes_read: u64,
 }
 
 impl<'r> TreeDiff<'r> {
@@ -42,6 +45,7 @@ impl<'r> TreeDiff<'r> {
             pool: Vec::new(),
             path: BString::default(),
             broken: Vec::new(),
+            bytes_read: 0,
         }
     }
 
@@ -208,6 +212,7 @@ impl<'r> TreeDiff<'r> {
             buf.clear();
             self.broken.push((id, problem));
         }
+        self.bytes_read += buf.len() as u64;
         buf
     }
 }
