@@ -1,7 +1,8 @@
 //! The detector: bytes in, matches out.
 //!
-//! 1. **Prefilter.** One Aho-Corasick automaton over every keyword of every
-//!    rule (ASCII case-insensitive) finds where any rule could match.
+//! 1. **Prefilter.** One Aho-Corasick DFA over every keyword of every rule
+//!    (ASCII case-insensitive) finds where any rule could match; it runs
+//!    over four stretches of a blob at once (`Keywords`).
 //! 2. **Windows.** Each hit becomes a window of the owning rules' `max_span`
 //!    either side; overlapping windows of one rule merge, so a file with a
 //!    thousand hits runs each regex over each region once. The regex sees
@@ -27,7 +28,8 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{Anchored, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::Input;
 
@@ -104,7 +106,7 @@ impl Compiled {
 /// Built once per run from a [`RuleSet`]; shared by every scanning thread.
 pub struct Detector {
     rules: Vec<Compiled>,
-    prefilter: AhoCorasick,
+    prefilter: Keywords,
     /// Aho-Corasick pattern id → rules owning that keyword.
     owners: Vec<Vec<usize>>,
     now: i64,
@@ -193,14 +195,7 @@ impl Detector {
                 }
             }
         }
-        // Leftmost-longest with a DFA: overlapping search cannot use the
-        // automaton's fast paths and was 60% of a directory scan's time.
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&keywords)
-            .map_err(|e| DetectError::Prefilter(e.to_string()))?;
+        let prefilter = Keywords::new(&keywords)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -256,22 +251,16 @@ impl Detector {
     /// Keyword hits → merged `(rule, window)` pairs, sorted by rule and start.
     fn windows(&self, blob: &[u8]) -> Vec<(usize, Range<usize>)> {
         let mut raw: Vec<(usize, usize, usize)> = Vec::new();
-        // Restart one byte after each hit's start, so keywords that
-        // overlap a hit (rather than sit inside it) are found too.
-        let mut at = 0;
-        while let Some(hit) = self
-            .prefilter
-            .find(aho_corasick::Input::new(blob).span(at..blob.len()))
-        {
-            at = hit.start() + 1;
-            for &rule in &self.owners[hit.pattern().as_usize()] {
+        for (start, pattern) in self.prefilter.hits(blob) {
+            let end = start + self.prefilter.len[pattern];
+            for &rule in &self.owners[pattern] {
                 // A little slack past max_span, so that a match reaching
                 // exactly max_span still has its boundary byte in the window.
                 let span = self.rules[rule].rule.max_span + WINDOW_SLACK;
                 raw.push((
                     rule,
-                    hit.start().saturating_sub(span),
-                    (hit.end() + span).min(blob.len()),
+                    start.saturating_sub(span),
+                    (end + span).min(blob.len()),
                 ));
             }
         }
@@ -428,6 +417,143 @@ impl Detector {
             }
         }
         out
+    }
+}
+
+/// Blobs shorter than this are searched in one stretch: splitting them
+/// saves nothing and the stretches' overlaps would be a large share.
+const STRIPED_MIN: usize = 256;
+
+/// The keyword search: at every position where some keyword starts (ASCII
+/// case-insensitively), the longest keyword starting there.
+///
+/// This is what the detector has always asked for (it used to restart a
+/// leftmost-longest search one byte after each hit), computed differently
+/// for speed. A DFA's search loop waits on each transition's table load
+/// before it can start the next, about 1.8 ns a byte here whatever the
+/// automaton (aho-corasick's and regex-automata's DFAs measured the same).
+/// So the blob is cut into four stretches and one plain (overlapping,
+/// "standard") Aho-Corasick DFA walks all four in the same loop: the four
+/// loads are independent and overlap, 0.7 ns a byte. Each stretch owns the
+/// keyword starts inside it and scans on `longest keyword - 1` bytes past
+/// its end, so a keyword crossing the cut is found by the stretch it starts
+/// in. Starting a stretch in the DFA's start state is exact: an
+/// Aho-Corasick automaton reports every occurrence that lies wholly after
+/// where it started. A SIMD (Teddy) search was slower: 135 keywords are far
+/// more than its buckets separate well.
+struct Keywords {
+    dfa: aho_corasick::dfa::DFA,
+    /// Pattern id → keyword length.
+    len: Vec<usize>,
+    longest: usize,
+    /// The unanchored start state, where each stretch begins.
+    start: StateID,
+}
+
+impl Keywords {
+    fn new(keywords: &[Vec<u8>]) -> Result<Keywords, DetectError> {
+        let dfa = aho_corasick::dfa::DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            // Its prefilter would skip ahead in one stretch at a time; the
+            // striped loop below does better without.
+            .prefilter(false)
+            .build(keywords)
+            .map_err(|e| DetectError::Prefilter(e.to_string()))?;
+        let len: Vec<usize> = keywords.iter().map(Vec::len).collect();
+        let longest = len.iter().copied().max().unwrap_or(0);
+        let start = dfa
+            .start_state(Anchored::No)
+            .map_err(|e| DetectError::Prefilter(e.to_string()))?;
+        Ok(Keywords {
+            dfa,
+            len,
+            longest,
+            start,
+        })
+    }
+
+    /// `(start, pattern id)` of the longest keyword at each position where
+    /// one starts, sorted by start.
+    fn hits(&self, blob: &[u8]) -> Vec<(usize, usize)> {
+        let mut hits = Vec::new();
+        let start = self.start;
+        let n = blob.len();
+        if n < STRIPED_MIN {
+            self.scan(blob, 0..n, 0..n, start, &mut hits);
+        } else {
+            let q = n / 4;
+            // Stretch k owns starts in bounds[k]..bounds[k + 1]; every
+            // stretch scans at least q bytes, the first q of them together.
+            let bounds = [0, q, 2 * q, 3 * q, n];
+            let (s0, s1, s2, s3) = (
+                &blob[..q],
+                &blob[q..2 * q],
+                &blob[2 * q..3 * q],
+                &blob[3 * q..4 * q],
+            );
+            let mut state = [start; 4];
+            for i in 0..q {
+                state[0] = self.dfa.next_state(Anchored::No, state[0], s0[i]);
+                state[1] = self.dfa.next_state(Anchored::No, state[1], s1[i]);
+                state[2] = self.dfa.next_state(Anchored::No, state[2], s2[i]);
+                state[3] = self.dfa.next_state(Anchored::No, state[3], s3[i]);
+                if state.iter().any(|&s| self.dfa.is_match(s)) {
+                    for k in 0..4 {
+                        let owned = bounds[k]..bounds[k + 1];
+                        self.record(state[k], bounds[k] + i, &owned, &mut hits);
+                    }
+                }
+            }
+            for k in 0..4 {
+                let owned = bounds[k]..bounds[k + 1];
+                let end = (owned.end + self.longest.saturating_sub(1)).min(n);
+                self.scan(blob, owned.start + q..end, owned, state[k], &mut hits);
+            }
+        }
+        // Longest first at each start, then one hit per start.
+        hits.sort_unstable_by_key(|&(at, pattern)| (at, std::cmp::Reverse(self.len[pattern])));
+        hits.dedup_by_key(|&mut (at, _)| at);
+        hits
+    }
+
+    /// Runs the DFA from `state` over `blob[range]`, recording keywords
+    /// that start in `owned`.
+    fn scan(
+        &self,
+        blob: &[u8],
+        range: Range<usize>,
+        owned: Range<usize>,
+        mut state: StateID,
+        hits: &mut Vec<(usize, usize)>,
+    ) {
+        for at in range {
+            state = self.dfa.next_state(Anchored::No, state, blob[at]);
+            self.record(state, at, &owned, hits);
+        }
+    }
+
+    /// The keywords ending at `at` (inclusive) in `state`, if they start in
+    /// `owned`.
+    fn record(
+        &self,
+        state: StateID,
+        at: usize,
+        owned: &Range<usize>,
+        hits: &mut Vec<(usize, usize)>,
+    ) {
+        if !self.dfa.is_match(state) {
+            return;
+        }
+        for i in 0..self.dfa.match_len(state) {
+            let pattern = self.dfa.match_pattern(state, i).as_usize();
+            // The DFA started no later than owned.start and reports only
+            // keywords wholly inside what it read, so this cannot underflow.
+            let start = at + 1 - self.len[pattern];
+            if owned.contains(&start) {
+                hits.push((start, pattern));
+            }
+        }
     }
 }
 

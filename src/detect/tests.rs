@@ -262,3 +262,83 @@ regex = '''{kw}=(?P<secret>[0-9]{{4}})'''
     assert_eq!(ids(b"x ab_key_id=9012"), vec!["overlap"]);
     assert_eq!(ids(b"AB_KEY=5678"), Vec::<String>::new()); // regex is case-sensitive
 }
+
+/// The old keyword search: leftmost-longest, restarting one byte after each
+/// hit's start. The striped search must give exactly its hits.
+fn reference_hits(keywords: &[Vec<u8>], blob: &[u8]) -> Vec<(usize, usize)> {
+    let ac = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(keywords)
+        .unwrap();
+    let mut hits = Vec::new();
+    let mut at = 0;
+    while let Some(hit) = ac.find(aho_corasick::Input::new(blob).span(at..blob.len())) {
+        at = hit.start() + 1;
+        hits.push((hit.start(), hit.pattern().as_usize()));
+    }
+    hits
+}
+
+#[test]
+fn striped_keyword_search_equals_leftmost_longest_restarts() {
+    let set = crate::rules::builtin().unwrap();
+    let mut keywords: Vec<Vec<u8>> = Vec::new();
+    for rule in set.rules() {
+        for kw in &rule.keywords {
+            let kw = kw.to_ascii_lowercase().into_bytes();
+            if !keywords.contains(&kw) {
+                keywords.push(kw);
+            }
+        }
+    }
+    let search = Keywords::new(&keywords).unwrap();
+    // xorshift: a fixed, dependency-free stream of blobs.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut total_hits = 0;
+    for round in 0..400 {
+        let len = [0, 3, 100, 255, 256, 257, 1000, 5000][round % 8] + (next() % 64) as usize;
+        let mut blob: Vec<u8> = (0..len)
+            .map(|_| b"aAsSeEkK_-=~ .\n"[(next() % 15) as usize])
+            .collect();
+        // Keywords (in random case, some cut short) at random places and
+        // across the four stretches' boundaries.
+        let q = len / 4;
+        let mut places: Vec<usize> = (0..len / 40)
+            .map(|_| (next() as usize) % len.max(1))
+            .collect();
+        places.extend(
+            [q, 2 * q, 3 * q]
+                .iter()
+                .map(|b| b.saturating_sub((next() % 12) as usize)),
+        );
+        for at in places {
+            let kw = &keywords[(next() as usize) % keywords.len()];
+            let take = if next() % 4 == 0 {
+                kw.len() - 1
+            } else {
+                kw.len()
+            };
+            for (i, &b) in kw[..take].iter().enumerate() {
+                if let Some(slot) = blob.get_mut(at + i) {
+                    *slot = if next() % 2 == 0 {
+                        b.to_ascii_uppercase()
+                    } else {
+                        b
+                    };
+                }
+            }
+        }
+        let expected = reference_hits(&keywords, &blob);
+        total_hits += expected.len();
+        assert_eq!(search.hits(&blob), expected, "round {round}, {len} bytes");
+    }
+    // The blobs did exercise the search.
+    assert!(total_hits > 1000, "{total_hits} hits");
+}
