@@ -15,8 +15,7 @@ use std::process::Command;
 use clap::{Args, Subcommand};
 
 use crate::cli::{
-    apply_ignore_file, exclude_history_paths, git_failure, incomplete, rule_set, usage, Exit,
-    Failure,
+    exclude_history_paths, git_failure, incomplete, rule_set, suppress_places, usage, Exit, Failure,
 };
 use crate::config::Config;
 use crate::detect::Detector;
@@ -430,10 +429,10 @@ fn scan_and_report(repo: &Repo, scope: &GitScope, stage: Stage) -> Result<Exit, 
     let options = git::HistoryOptions::default();
     let mut outcome =
         scan::run_git(&detector, repo, scope, &options, confidence, false).map_err(git_failure)?;
-    // The same triage as `keyhound git`: config excludes, the ignore file,
-    // one finding per secret.
+    // The same triage as `keyhound git`: config excludes, allowlists and
+    // the ignore file, one finding per secret.
     exclude_history_paths(&root, &config.exclude, &mut outcome.findings)?;
-    apply_ignore_file(None, &root, &set, &mut outcome.findings)?;
+    suppress_places(None, &root, &set, &mut outcome.findings)?;
     let findings = crate::group::group(outcome.findings);
     let reported: Vec<&Finding> = findings.iter().filter(|f| f.is_reported()).collect();
     if reported.is_empty() {

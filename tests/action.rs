@@ -9,7 +9,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
+mod support;
+use support::{assert_valid_sarif, commit_file, git, BIN};
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
@@ -20,43 +22,6 @@ const NEW_TOKEN: &str = "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"; // keyhound:
 const ALLOWED_LINE: &str = "KEY_ID = 'AKIAQYLPMN5HHHFPZAM2'  # keyhound:allow\n"; // keyhound:allow
 /// How keyhound redacts NEW_TOKEN: first 4 and last 2 characters.
 const NEW_REDACTED: &str = "ghp_*****xL";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Dev One",
-            "-c",
-            "user.email=dev@example.org",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00+00:00")
-        .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00+00:00")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn commit_file(dir: &Path, path: &str, text: &str, msg: &str) -> String {
-    let full = dir.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", msg]);
-    git(dir, &["rev-parse", "HEAD"])
-}
 
 /// A repository pushed to a bare "origin":
 ///
@@ -301,28 +266,6 @@ fn push(before: &str, after: &str, branch: &str) -> Value {
         "forced": false,
         "repository": {"default_branch": "main"},
     })
-}
-
-fn sarif_schema() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/sarif/sarif-schema-2.1.0.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("SARIF schema")).unwrap()
-}
-
-fn assert_valid_sarif(text: &str) -> Value {
-    let value: Value = serde_json::from_str(text).expect("SARIF is JSON");
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&sarif_schema())
-        .expect("the SARIF schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
-    value
 }
 
 /// The one finding every range run must report: NEW_TOKEN at head (the

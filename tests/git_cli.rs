@@ -1,48 +1,11 @@
 //! `keyhound git` end to end on repositories built with the git CLI.
 
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Dev One",
-            "-c",
-            "user.email=dev@example.org",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00+00:00")
-        .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00+00:00")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn commit_file(dir: &Path, path: &str, text: &str, msg: &str) -> String {
-    let full = dir.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", msg]);
-    git(dir, &["rev-parse", "HEAD"])
-}
+mod support;
+use support::{commit_file, git, BIN};
 
 fn keyhound(args: &[&str]) -> Output {
     let out = Command::new(BIN)

@@ -15,6 +15,9 @@ use keyhound::rules::{parse_rules, Compile, Confidence, RuleSet, Severity};
 use keyhound::stats::{Skip, SkipReason, Stats};
 use serde_json::Value;
 
+mod support;
+use support::{assert_valid_sarif, sarif_schema};
+
 const RULES: &str = r#"
 [[rule]]
 id = "aws-access-key-id"
@@ -302,29 +305,6 @@ fn json_shows_secrets_only_when_asked() {
 
 // --------------------------------------------------------------------------
 // SARIF
-
-fn sarif_schema() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/sarif/sarif-schema-2.1.0.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    parse(&text)
-}
-
-fn assert_valid_sarif(text: &str) -> Value {
-    let instance = parse(text);
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&sarif_schema())
-        .expect("the SARIF schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "SARIF invalid:\n{}", errors.join("\n"));
-    instance
-}
 
 #[test]
 fn sarif_validates_against_the_official_schema() {

@@ -12,7 +12,8 @@ use keyhound::detect::checks::github_checksum;
 use keyhound::finding::fingerprint;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
+mod support;
+use support::{assert_valid_sarif, commit_file, git, stderr, stdout, write, BIN};
 
 /// A format-valid GitHub token made at run time (so no credential-shaped
 /// literal sits in this file): `ghp_` + 30 pseudo-random characters + their
@@ -41,46 +42,6 @@ fn fp(token: &str) -> String {
     fingerprint("github-token", token.as_bytes())
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Dev One",
-            "-c",
-            "user.email=dev@example.org",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00+00:00")
-        .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00+00:00")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn write(dir: &Path, path: &str, text: &str) {
-    let full = dir.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
-}
-
-fn commit_file(dir: &Path, path: &str, text: &str, msg: &str) {
-    write(dir, path, text);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", msg]);
-}
-
 fn keyhound(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(BIN)
         .current_dir(dir)
@@ -92,36 +53,9 @@ fn keyhound(dir: &Path, args: &[&str]) -> Output {
     out
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", stdout(out)))
-}
-
-fn assert_valid_sarif(text: &str) -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/sarif/sarif-schema-2.1.0.json"
-    );
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let instance: Value = serde_json::from_str(text).expect("SARIF is JSON");
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the SARIF schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "SARIF invalid:\n{}", errors.join("\n"));
-    instance
 }
 
 // --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ mod rules_cmd;
 mod triage;
 
 use triage::triage;
-pub(crate) use triage::{apply_ignore_file, exclude_history_paths};
+pub(crate) use triage::{exclude_history_paths, suppress_places};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

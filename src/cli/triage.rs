@@ -1,5 +1,5 @@
-//! Triage: what a finished scan reports. The ignore file is applied per
-//! place, findings are grouped one per secret, then the baseline marks
+//! Triage: what a finished scan reports. Rule allowlists and the ignore
+//! file are applied per place, findings are grouped one per secret, then the baseline marks
 //! what was already accepted. `keyhound.toml`'s `exclude` reaches history
 //! findings here too (the walker applies it to files).
 
@@ -12,13 +12,13 @@ pub(super) struct Triaged {
     pub(super) absent: Vec<BaselineEntry>,
 }
 
-/// Ignore file per place, then one finding per secret (unless
+/// Allowlists and ignore file per place, then one finding per secret (unless
 /// `--all-locations`), then the baseline. Problems with the ignore or
 /// baseline file's lines are warnings on stderr; a file that cannot be
 /// read is a usage error (it was named, or exists and is broken).
 pub(super) fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> {
     let mut findings = std::mem::take(&mut scanned.outcome.findings);
-    apply_ignore_file(
+    suppress_places(
         args.ignore_file.as_deref(),
         &scanned.config_root,
         &scanned.set,
@@ -40,20 +40,29 @@ pub(super) fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged
     Ok(Triaged { findings, absent })
 }
 
-/// Applies the rules' allowlists, then `explicit` or else the
-/// `.keyhoundignore` in `root` (if any), to findings made one per place. Bad lines warn on stderr; a file that
-/// cannot be read is a usage error.
-pub(crate) fn apply_ignore_file(
+/// The suppressions decided per place, before grouping: the rules'
+/// allowlists (they belong to the rules), then the ignore file (it belongs
+/// to the repository). Either way a finding is marked, not dropped.
+pub(crate) fn suppress_places(
+    ignore_file: Option<&Path>,
+    root: &Path,
+    set: &RuleSet,
+    findings: &mut [Finding],
+) -> Result<(), Failure> {
+    suppress::allowlist::Allowlists::new(set)
+        .map_err(|e| usage(anyhow::anyhow!(e)))?
+        .apply(findings);
+    apply_ignore_file(ignore_file, root, set, findings)
+}
+
+/// Applies `explicit` or else the `.keyhoundignore` in `root` (if any).
+/// Bad lines warn on stderr; a file that cannot be read is a usage error.
+fn apply_ignore_file(
     explicit: Option<&Path>,
     root: &Path,
     set: &RuleSet,
     findings: &mut [Finding],
 ) -> Result<(), Failure> {
-    // Rule allowlists first: they belong to the rules, the ignore file to
-    // the repository; either way the finding is suppressed, not dropped.
-    suppress::allowlist::Allowlists::new(set)
-        .map_err(|e| usage(anyhow::anyhow!(e)))?
-        .apply(findings);
     let (path, label) = match explicit {
         Some(path) => (path.to_path_buf(), path.display().to_string()),
         None => {

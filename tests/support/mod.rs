@@ -1,4 +1,5 @@
-//! Helpers for the verification tests: running the binary, a recording
+//! Helpers shared by the integration tests: running the binary, git
+//! repositories built with a fixed identity and dates, a recording
 //! loopback HTTP server, SARIF schema validation.
 #![allow(dead_code)]
 
@@ -204,20 +205,22 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Validates SARIF against the official 2.1.0 schema.
-pub fn assert_valid_sarif(text: &str) -> Value {
+/// The official SARIF 2.1.0 schema (`../shared/sarif/`).
+pub fn sarif_schema() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/sarif/sarif-schema-2.1.0.json"
     );
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}")),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("the SARIF schema is JSON")
+}
+
+/// Validates SARIF against the official 2.1.0 schema.
+pub fn assert_valid_sarif(text: &str) -> Value {
     let instance: Value = serde_json::from_str(text).expect("SARIF is JSON");
     let validator = jsonschema::options()
         .should_validate_formats(true)
-        .build(&schema)
+        .build(&sarif_schema())
         .expect("the SARIF schema compiles");
     let errors: Vec<String> = validator
         .iter_errors(&instance)
@@ -225,4 +228,50 @@ pub fn assert_valid_sarif(text: &str) -> Value {
         .collect();
     assert!(errors.is_empty(), "SARIF invalid:\n{}", errors.join("\n"));
     instance
+}
+
+/// Runs git in `dir` with a fixed identity, branch name and dates, so
+/// repositories the tests build are the same everywhere; panics with
+/// git's stderr when it fails. Returns trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Dev One",
+            "-c",
+            "user.email=dev@example.org",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", "2024-05-01T12:00:00+00:00")
+        .env("GIT_COMMITTER_DATE", "2024-05-01T12:00:00+00:00")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Writes `text` to `path` under `dir`, creating directories.
+pub fn write(dir: &Path, path: &str, text: &str) {
+    let full = dir.join(path);
+    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+    std::fs::write(full, text).unwrap();
+}
+
+/// Writes a file and commits everything; returns the new commit's id.
+pub fn commit_file(dir: &Path, path: &str, text: &str, msg: &str) -> String {
+    write(dir, path, text);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", msg]);
+    git(dir, &["rev-parse", "HEAD"])
 }

@@ -548,8 +548,8 @@ pub(super) mod tests {
         );
         let enc = run(private_key, &ppk("aes256-cbc")).unwrap();
         assert!(enc.facts.contains(&("encrypted", "true".into())));
-        let stub = "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\nAAAA\n";
-        assert!(run(private_key, stub).is_err());
+        let truncated = "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\nAAAA\n";
+        assert!(run(private_key, truncated).is_err());
     }
 
     #[test]
