@@ -287,6 +287,202 @@ fn every_unique_blob_is_visited_once_across_packs_and_loose_objects() {
         .any(|(id, data)| *id == fresh && data == b"a loose blob\n"));
 }
 
+/// A file rewritten over many commits (and a copy that drifts from it),
+/// so that a repack stores long delta chains, some with several children.
+fn history_of_versions(f: &Fixture, versions: usize) {
+    let mut lines: Vec<String> = (0..80).map(|i| format!("setting_{i} = {i}\n")).collect();
+    for v in 0..versions {
+        lines[v % 80] = format!("setting_{} = changed in version {v}\n", v % 80);
+        lines.push(format!("appended in version {v}\n"));
+        f.write("config.txt", lines.concat().as_bytes());
+        if v % 3 == 0 {
+            let mut copy = lines.clone();
+            copy.truncate(60 + v % 20);
+            f.write("copy/config.txt", copy.concat().as_bytes());
+        }
+        f.commit(&format!("version {v}"));
+    }
+}
+
+/// Every blob with its content, as `git cat-file` gives it.
+fn blob_contents(f: &Fixture) -> BTreeMap<ObjectId, Vec<u8>> {
+    f.all_blobs(&f.repo)
+        .into_keys()
+        .map(|id| {
+            let out = Command::new("git")
+                .args(["cat-file", "blob", &id.to_string()])
+                .current_dir(&f.repo)
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            (id, out.stdout)
+        })
+        .collect()
+}
+
+/// `(id, base)` of each delta entry in the repository's single pack, and
+/// the entry type bits of each (6: offset delta, 7: ref delta).
+fn pack_deltas(f: &Fixture) -> (Vec<(ObjectId, ObjectId)>, BTreeSet<u8>) {
+    let pack_dir = f.repo.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let pack = std::fs::read(idx.with_extension("pack")).unwrap();
+    // `verify-pack -v`: "<id> <type> <size> <size-in-pack> <offset>
+    // [<depth> <base id>]".
+    let mut deltas = Vec::new();
+    let mut types = BTreeSet::new();
+    for line in f.git(&["verify-pack", "-v", idx.to_str().unwrap()]).lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() == 7 && fields[1] == "blob" {
+            deltas.push((oid(fields[0]), oid(fields[6])));
+            let offset: usize = fields[4].parse().unwrap();
+            types.insert((pack[offset] >> 4) & 7);
+        }
+    }
+    (deltas, types)
+}
+
+#[test]
+fn delta_chains_decode_to_the_content_git_has() {
+    for (packing, delta_type) in [
+        (&["gc", "-q", "--aggressive"][..], 6u8),
+        (
+            &[
+                "-c",
+                "repack.useDeltaBaseOffset=false",
+                "repack",
+                "-a",
+                "-d",
+                "-f",
+                "-q",
+            ][..],
+            7u8,
+        ),
+    ] {
+        let f = Fixture::new();
+        history_of_versions(&f, 120);
+        f.git(packing);
+        let (deltas, types) = pack_deltas(&f);
+        // The premise: long chains of the kind under test.
+        assert!(deltas.len() > 100, "{packing:?}: {} deltas", deltas.len());
+        assert_eq!(types, BTreeSet::from([delta_type]), "{packing:?}");
+        let bases: HashSet<ObjectId> = deltas.iter().map(|(_, base)| *base).collect();
+        let mut children = HashMap::<ObjectId, usize>::new();
+        for (_, base) in &deltas {
+            *children.entry(*base).or_default() += 1;
+        }
+        assert!(
+            children.values().any(|&n| n > 1),
+            "{packing:?}: no base with several deltas"
+        );
+        assert!(bases.len() > 1);
+
+        let expected = blob_contents(&f);
+        let (visits, stats, counters) = scan_all(&f.open(), &threads());
+        assert!(counters.skipped.is_empty(), "{:?}", counters.skipped);
+        assert_eq!(stats.corrupt, 0);
+        let got: BTreeMap<ObjectId, Vec<u8>> = visits.into_iter().collect();
+        assert_eq!(
+            got.len(),
+            expected.len(),
+            "{packing:?}: a blob visited twice or missed"
+        );
+        for (id, content) in &expected {
+            assert_eq!(got.get(id), Some(content), "{packing:?}: content of {id}");
+        }
+    }
+}
+
+#[test]
+fn a_damaged_delta_base_costs_its_chain_and_nothing_else() {
+    let f = Fixture::new();
+    history_of_versions(&f, 40);
+    f.write("unrelated.txt", b"an unrelated blob\n");
+    f.commit("unrelated");
+    f.git(&["gc", "-q", "--aggressive"]);
+    let (deltas, _) = pack_deltas(&f);
+    let expected = blob_contents(&f);
+
+    // The base with the most entries built on it, directly or not.
+    let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    for (id, base) in &deltas {
+        children.entry(*base).or_default().push(*id);
+    }
+    let descendants = |root: ObjectId| {
+        let mut out = BTreeSet::new();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            for &child in children.get(&id).into_iter().flatten() {
+                if out.insert(child) {
+                    stack.push(child);
+                }
+            }
+        }
+        out
+    };
+    let is_delta: HashSet<ObjectId> = deltas.iter().map(|(id, _)| *id).collect();
+    let victim = *children
+        .keys()
+        .filter(|id| !is_delta.contains(*id))
+        .max_by_key(|id| descendants(**id).len())
+        .unwrap();
+    let lost = descendants(victim);
+    assert!(lost.len() > 5, "premise: a chain hangs on the victim");
+
+    // Overwrite the middle of the victim's compressed data.
+    let pack_dir = f.repo.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let listing = f.git(&["verify-pack", "-v", idx.to_str().unwrap()]);
+    let fields: Vec<u64> = listing
+        .lines()
+        .find(|l| l.starts_with(&victim.to_string()))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .take(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let (in_pack, offset) = (fields[0], fields[1]);
+    assert!(in_pack > 24);
+    let pack = idx.with_extension("pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    for b in &mut bytes[(offset + 8) as usize..(offset + in_pack - 8) as usize] {
+        *b = 0x55;
+    }
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+
+    let (visits, stats, counters) = scan_all(&f.open(), &threads());
+    let got: BTreeMap<ObjectId, Vec<u8>> = visits.into_iter().collect();
+    let broken: BTreeSet<String> = counters
+        .skipped
+        .iter()
+        .filter(|s| s.reason == SkipReason::Corrupt)
+        .map(|s| s.path.clone())
+        .collect();
+    let mut want_broken: BTreeSet<String> = lost.iter().map(|id| id.to_string()).collect();
+    want_broken.insert(victim.to_string());
+    assert_eq!(broken, want_broken);
+    assert_eq!(stats.corrupt as usize, want_broken.len());
+    for (id, content) in &expected {
+        if *id == victim || lost.contains(id) {
+            assert!(!got.contains_key(id), "{id} decoded from a damaged base");
+        } else {
+            assert_eq!(got.get(id), Some(content), "content of {id}");
+        }
+    }
+}
+
 #[test]
 fn add_modify_delete_visits_both_versions_and_attributes_each() {
     let f = Fixture::new();

@@ -1,25 +1,25 @@
 //! Enumerating the object database: every unique blob, once, in parallel.
 //!
-//! Packs are decoded with gix's delta-tree traversal (what its
-//! `DeltaTreeLookup` index traversal uses), built from the pack's blob
-//! delta chains only (see `Scanner::pack_blobs`): it resolves each chain
-//! exactly once, on its own worker threads, and calls us with each decoded
-//! blob. We run the visitor right there, so there is no queue and no copy
-//! between decoding and scanning; trees and commits are never inflated.
-//! The pack's mapped pages are handed back to the kernel as the traversal
-//! moves on, so resident memory does not grow to the pack's size. The
-//! traversal works one pack at a time and knows nothing of
-//! loose objects, so a concurrent set of blob ids makes sure each blob is
-//! visited once however many packs (or loose files) hold it.
+//! Packs are decoded by [`packed`]: each blob delta chain is resolved once,
+//! on our worker threads, and each decoded blob goes straight to the
+//! visitor, so there is no queue and no copy between decoding and
+//! scanning; trees and commits are never inflated. The pack's mapped
+//! pages are handed back to the kernel as decoding moves on, so resident
+//! memory does not grow to the pack's size. Decoding works one pack at a
+//! time and knows nothing of loose objects, so a concurrent set of blob
+//! ids makes sure each blob is visited once however many packs (or loose
+//! files) hold it.
 //!
 //! Failure is local: a pack that cannot be opened is recorded and skipped;
-//! a pack whose traversal fails (a corrupt entry aborts gix's traversal) is
-//! re-read entry by entry so only the corrupt objects are lost; a corrupt
-//! loose object is recorded and skipped.
+//! a damaged pack entry costs that entry and the deltas built on it; a
+//! corrupt loose object is recorded and skipped.
+
+mod delta;
+mod packed;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use gix::odb::pack;
@@ -273,6 +273,17 @@ impl SeenSet {
     fn contains(&self, id: &gix::oid) -> bool {
         self.shard(id).contains(id)
     }
+
+    /// Makes room for about `more` further ids, so a pack's worth of
+    /// inserts does not rehash each shard again and again on the way.
+    fn reserve(&self, more: usize) {
+        for shard in &self.shards {
+            shard
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .reserve(more / SHARDS + 1);
+        }
+    }
 }
 
 /// Shared totals, updated once per thread rather than once per object.
@@ -399,14 +410,6 @@ fn release_mapped_pages(pack: &pack::data::File<pack::MMap>) {
 #[cfg(not(target_os = "linux"))]
 fn release_mapped_pages(_: &pack::data::File<pack::MMap>) {}
 
-/// The object kind every entry of a delta chain shares: its root's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ChainKind {
-    Unknown,
-    Blob,
-    Other,
-}
-
 /// Why a blob is not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -496,258 +499,24 @@ impl Scanner<'_> {
         self.counters.skip(what, SkipReason::Corrupt, message);
     }
 
-    /// One pack, with gix's parallel delta-tree traversal restricted to
-    /// blobs; entry by entry if that fails.
+    /// One pack: its blob delta chains, decoded in parallel (see
+    /// [`packed`]).
     fn pack(&self, idx: &Path, hash: gix::hash::Kind, threads: usize) {
         let mut local = LocalTally::new(self.tally);
-        let bundle = match pack::Bundle::at(idx, hash) {
-            Ok(bundle) => bundle,
-            Err(e) => {
-                self.corrupt(
-                    idx.display().to_string(),
-                    format!(
-                        "pack cannot be opened, its objects are not scanned: {}",
-                        describe(&e)
-                    ),
-                    &mut local,
-                );
-                return;
+        match pack::Bundle::at(idx, hash) {
+            Ok(bundle) => {
+                local.counts.packs += 1;
+                self.pack_blobs(&bundle, threads, &mut local);
             }
-        };
-        local.counts.packs += 1;
-        if self.pack_blobs(&bundle, hash, threads, &mut local).is_err() {
-            // The traversal stops at the first undecodable entry (or a
-            // header it cannot place). Objects it already handed over are
-            // in `seen`; re-read the rest one by one so that only the
-            // broken entries are lost.
-            self.pack_entry_by_entry(&bundle, threads);
+            Err(e) => self.corrupt(
+                idx.display().to_string(),
+                format!(
+                    "pack cannot be opened, its objects are not scanned: {}",
+                    describe(&e)
+                ),
+                &mut local,
+            ),
         }
-    }
-
-    /// Decodes the blobs of one pack, and only those, with gix's delta-tree
-    /// traversal.
-    ///
-    /// A delta's object has its base's kind, so every delta chain holds
-    /// one kind of object, the kind of its root. Reading the entry headers
-    /// (no inflating) tells each chain's kind, and the delta tree is built
-    /// from blob chains only: trees, commits and tags, two thirds of the
-    /// objects of a typical history, are never inflated. A blob root whose
-    /// header already says it is over the size limit, and that no delta
-    /// needs as a base, is skipped without inflating it either. Entries
-    /// whose chain cannot be placed (a ref-delta loop) stay in the tree,
-    /// so the traversal reports them as it would have before.
-    fn pack_blobs(
-        &self,
-        bundle: &pack::Bundle,
-        hash: gix::hash::Kind,
-        threads: usize,
-        local: &mut LocalTally<'_>,
-    ) -> Result<(), ()> {
-        let index = &bundle.index;
-        let data = &bundle.pack;
-        let mut entries: Vec<pack::index::Entry> = index.iter().collect();
-        entries.sort_unstable_by_key(|e| e.pack_offset);
-        let position = |offset: u64| {
-            entries
-                .binary_search_by_key(&offset, |e| e.pack_offset)
-                .ok()
-        };
-        let n = entries.len();
-        let mut kind = vec![ChainKind::Unknown; n];
-        let mut base = vec![u32::MAX; n];
-        let mut has_children = vec![false; n];
-        let mut root_size = vec![0u64; n];
-        let mut pending = Vec::new();
-        let mut released_at = 0;
-        for (i, e) in entries.iter().enumerate() {
-            if e.pack_offset - released_at >= RELEASE_EVERY {
-                release_mapped_pages(data);
-                released_at = e.pack_offset;
-            }
-            let entry = data.entry(e.pack_offset).map_err(|_| ())?;
-            use pack::data::entry::Header;
-            let base_offset = match entry.header {
-                Header::Blob => {
-                    kind[i] = ChainKind::Blob;
-                    root_size[i] = entry.decompressed_size;
-                    continue;
-                }
-                Header::Tree | Header::Commit | Header::Tag => {
-                    kind[i] = ChainKind::Other;
-                    continue;
-                }
-                Header::OfsDelta { base_distance } => {
-                    Header::verified_base_pack_offset(e.pack_offset, base_distance).ok_or(())?
-                }
-                Header::RefDelta { base_id } => {
-                    let at = index.lookup(base_id).ok_or(())?;
-                    index.pack_offset_at_index(at)
-                }
-            };
-            let b = position(base_offset).ok_or(())?;
-            base[i] = b as u32;
-            has_children[b] = true;
-            if kind[b] != ChainKind::Unknown {
-                kind[i] = kind[b];
-            } else {
-                // A ref-delta may name a base stored after it.
-                pending.push(i);
-            }
-        }
-        // Forward references: settle chain kinds until nothing changes.
-        loop {
-            let before = pending.len();
-            pending.retain(|&i| {
-                let k = kind[base[i] as usize];
-                kind[i] = k;
-                k == ChainKind::Unknown
-            });
-            if pending.len() == before {
-                break;
-            }
-        }
-        local.counts.objects += n as u64;
-        release_mapped_pages(data);
-
-        let mut keep = Vec::with_capacity(n);
-        for (i, e) in entries.into_iter().enumerate() {
-            if i == 0 {
-                // gix's tree builder reads entry headers from the pack's
-                // first entry on and only ever skips forward from the
-                // last entry it was given, so the first entry must be in
-                // the list or every header after it is read at the wrong
-                // place. It is usually a commit: decoding it costs little,
-                // and the visitor below ignores what is not a blob.
-                keep.push(e);
-                continue;
-            }
-            match kind[i] {
-                ChainKind::Other => {}
-                ChainKind::Blob
-                    if base[i] == u32::MAX
-                        && !has_children[i]
-                        && root_size[i] > self.opts.max_blob_size =>
-                {
-                    if self.seen.insert(e.oid) {
-                        local.counts.blobs += 1;
-                        self.too_large(e.oid, root_size[i], local);
-                    } else {
-                        local.counts.duplicate_blobs += 1;
-                    }
-                }
-                ChainKind::Blob | ChainKind::Unknown => keep.push(e),
-            }
-        }
-        drop((kind, base, has_children, root_size));
-
-        let interrupt = AtomicBool::new(false);
-        let tree = pack::cache::delta::Tree::from_offsets_in_pack(
-            data.path(),
-            keep.into_iter(),
-            &|e: &pack::index::Entry| e.pack_offset,
-            &|id| Ok(index.lookup(id).map(|i| index.pack_offset_at_index(i))),
-            &mut gix::progress::Discard,
-            &interrupt,
-            hash,
-        )
-        .map_err(drop)?;
-        let consumed = AtomicU64::new(0);
-        let inspect = {
-            let mut local = LocalTally::new(self.tally);
-            let consumed = &consumed;
-            move |entry: &mut pack::index::Entry,
-                  _: &dyn gix::Progress,
-                  ctx: pack::cache::delta::traverse::Context<'_>| {
-                if ctx.entry.header.as_kind() == Some(gix::object::Kind::Blob) {
-                    self.blob(entry.oid, ctx.decompressed, &mut local);
-                }
-                let size = ctx.entry_end.saturating_sub(entry.pack_offset);
-                let before = consumed.fetch_add(size, Ordering::Relaxed);
-                if before / RELEASE_EVERY != (before + size) / RELEASE_EVERY {
-                    release_mapped_pages(data);
-                }
-                Ok(())
-            }
-        };
-        tree.traverse(
-            |slice, pack: &pack::data::File| pack.entry_slice(slice),
-            data,
-            data.pack_end() as u64,
-            inspect,
-            pack::cache::delta::traverse::Options {
-                object_progress: Box::new(gix::progress::Discard),
-                size_progress: &mut gix::progress::Discard,
-                thread_limit: Some(threads),
-                should_interrupt: &interrupt,
-                object_hash: hash,
-                alloc_limit_bytes: None,
-            },
-        )
-        .map(drop)
-        .map_err(drop)
-    }
-
-    /// The slow path for a damaged pack: each index entry on its own, so a
-    /// corrupt entry (or a delta whose base is corrupt) costs only itself.
-    fn pack_entry_by_entry(&self, bundle: &pack::Bundle, threads: usize) {
-        let index = &bundle.index;
-        let data = &bundle.pack;
-        let total = index.num_objects() as usize;
-        in_parallel(total, threads, &|claim| {
-            let mut local = LocalTally::new(self.tally);
-            let mut inflate = gix::zlib::Inflate::default();
-            let mut buf = Vec::new();
-            let resolve =
-                |id: &gix::oid| -> gix::Result<Option<pack::data::decode::header::ResolvedBase>> {
-                    match index.lookup(id) {
-                        Some(i) => Ok(Some(pack::data::decode::header::ResolvedBase::InPack(
-                            data.entry(index.pack_offset_at_index(i))?,
-                        ))),
-                        None => Ok(None),
-                    }
-                };
-            while let Some(range) = claim() {
-                for i in range {
-                    let i = i as u32;
-                    let id = index.oid_at_index(i).to_owned();
-                    if self.seen.contains(&id) {
-                        continue;
-                    }
-                    let header = data
-                        .entry(index.pack_offset_at_index(i))
-                        .and_then(|entry| data.decode_header(entry, &mut inflate, &resolve));
-                    let header = match header {
-                        Ok(header) => header,
-                        Err(e) => {
-                            self.corrupt(id.to_string(), corrupt_message(bundle, &e), &mut local);
-                            continue;
-                        }
-                    };
-                    local.counts.objects += 1;
-                    if header.kind != gix::object::Kind::Blob {
-                        continue;
-                    }
-                    if header.object_size > self.opts.max_blob_size {
-                        if self.seen.insert(id) {
-                            local.counts.blobs += 1;
-                            self.too_large(id, header.object_size, &mut local);
-                        }
-                        continue;
-                    }
-                    match bundle.get_object_by_index(
-                        i,
-                        &mut buf,
-                        &mut inflate,
-                        &mut pack::cache::Never,
-                    ) {
-                        Ok((object, _)) => self.blob(id, object.data, &mut local),
-                        Err(e) => {
-                            self.corrupt(id.to_string(), corrupt_message(bundle, &e), &mut local)
-                        }
-                    }
-                }
-            }
-        });
     }
 
     /// Every loose object under `objects_dir`, read in parallel.
@@ -856,14 +625,6 @@ impl Scanner<'_> {
             Err(e) => missing(local, format!("corrupt object: {}", describe(&e))),
         }
     }
-}
-
-fn corrupt_message(bundle: &pack::Bundle, err: &gix::Error) -> String {
-    let name = bundle.pack.path().file_name().map_or_else(
-        || bundle.pack.path().display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    format!("corrupt object in {name}: {}", describe(err))
 }
 
 #[cfg(test)]
