@@ -3,9 +3,9 @@
 //!
 //! A full-history scan never walks diffs. [`Repo::for_each_blob`] enumerates
 //! the object database (every pack, including those of alternates, then the
-//! loose objects) with gix's parallel pack traversal, keeps blobs, drops
-//! duplicates by id and hands each unique blob to the visitor on gix's worker
-//! threads. Only blobs that produced findings are then attributed to commits
+//! loose objects), decoding each pack's blob delta chains once on all cores
+//! (trees and commits are never inflated), drops duplicates by id and hands
+//! each unique blob to the visitor on the decoding threads. Only blobs that produced findings are then attributed to commits
 //! and paths ([`Repo::attribute`]), by one walk of the commit graph that
 //! compares tree ids and descends only into changed subtrees.
 //!
