@@ -819,3 +819,38 @@ fn range_scans_say_whether_a_finding_is_still_in_head() {
     assert_eq!(doc["stats"]["in_head"], 1);
     assert_eq!(doc["stats"]["history_only"], 1);
 }
+
+#[test]
+fn baseline_commands_refuse_options_that_would_do_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.env", &format!("A={}\n", token(50)));
+    for flag in [
+        &["--verify"][..],
+        &["--only-verified", "--verify"][..],
+        &["--show-secrets"][..],
+        &["--include-suppressed"][..],
+        &["--all-locations"][..],
+        &["--format", "json"][..],
+    ] {
+        for command in ["create", "check"] {
+            let mut args = vec!["baseline", command, "."];
+            args.extend_from_slice(flag);
+            if command == "check" {
+                args.extend_from_slice(&["--baseline", "a.env"]);
+            }
+            let out = keyhound(d, &args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains(&format!("{} does not apply", flag[0])),
+                "{args:?}: {}",
+                stderr(&out)
+            );
+            assert!(stdout(&out).is_empty(), "{args:?}");
+        }
+    }
+    // Without them, the same command works.
+    let out = keyhound(d, &["baseline", "create", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&fp(&token(50))));
+}

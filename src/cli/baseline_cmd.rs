@@ -14,9 +14,21 @@ impl BaselineScan {
 
     /// Runs the scan the command names.
     fn run(&self) -> Result<Scanned, Failure> {
-        if self.output().format != Format::Text {
+        let output = self.output();
+        // Options that would do nothing here are refused rather than
+        // silently ignored: a baseline is fingerprints, nothing else.
+        let inapplicable = [
+            (output.format != Format::Text, "--format"),
+            (output.show_secrets, "--show-secrets"),
+            (output.triage.include_suppressed, "--include-suppressed"),
+            (output.triage.all_locations, "--all-locations"),
+            (output.verify.only_verified, "--only-verified"),
+            (output.verify.verify, "--verify"),
+        ];
+        if let Some((_, flag)) = inapplicable.iter().find(|(given, _)| *given) {
             return Err(usage(anyhow::anyhow!(
-                "--format does not apply to baseline commands: they print baseline lines"
+                "{flag} does not apply to baseline commands: they print fingerprints only \
+                 (verify credentials with `keyhound scan --verify` or `keyhound git --verify`)"
             )));
         }
         match &self.source {
