@@ -15,7 +15,8 @@ use std::process::Command;
 use clap::{Args, Subcommand};
 
 use crate::cli::{
-    exclude_history_paths, git_failure, incomplete, rule_set, suppress_places, usage, Exit, Failure,
+    exclude_history_paths, git_failure, incomplete, rule_set, suppress_places, usage, warn_all,
+    Exit, Failure,
 };
 use crate::config::Config;
 use crate::detect::Detector;
@@ -432,7 +433,7 @@ fn scan_and_report(repo: &Repo, scope: &GitScope, stage: Stage) -> Result<Exit, 
     // The same triage as `keyhound git`: config excludes, allowlists and
     // the ignore file, one finding per secret.
     exclude_history_paths(&root, &config.exclude, &mut outcome.findings)?;
-    suppress_places(None, &root, &set, &mut outcome.findings)?;
+    warn_all(&suppress_places(None, &root, &set, &mut outcome.findings)?);
     let findings = crate::group::group(outcome.findings);
     let reported: Vec<&Finding> = findings.iter().filter(|f| f.is_reported()).collect();
     if reported.is_empty() {

@@ -187,6 +187,7 @@ fn render(format: Format, findings: &[Finding], stats: &Stats, options: Options)
         root: Some(PathBuf::from("/tmp/scan root")),
         vcs: None,
         absent: &[],
+        warnings: &[],
     };
     let mut out = Vec::new();
     write(format, &report, &options, &mut out).expect("report writes");
@@ -261,8 +262,9 @@ fn json_document_has_version_findings_stats_and_skips() {
     let doc = parse(&text);
     assert_eq!(
         keys(&doc),
-        BTreeSet::from(["version", "findings", "stats", "skipped"])
+        BTreeSet::from(["version", "findings", "stats", "skipped", "warnings"])
     );
+    assert_eq!(doc["warnings"], serde_json::json!([]));
     assert_eq!(doc["version"], keyhound::VERSION);
     let findings = doc["findings"].as_array().expect("findings array");
     assert_eq!(findings.len(), 2);
@@ -319,6 +321,7 @@ fn sarif_validates_against_the_official_schema() {
         root: None,
         vcs: None,
         absent: &[],
+        warnings: &[],
     };
     let mut out = Vec::new();
     write(Format::Sarif, &report, &Options::default(), &mut out).expect("writes");
@@ -561,6 +564,7 @@ fn sarif_with_builtin_rules_validates() {
         root: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
         vcs: None,
         absent: &[],
+        warnings: &[],
     };
     let mut out = Vec::new();
     write(Format::Sarif, &report, &Options::default(), &mut out).expect("writes");

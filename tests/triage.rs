@@ -275,6 +275,45 @@ fn path_and_rule_entries_and_warnings_for_bad_lines() {
         err.contains(".keyhoundignore:3: unknown rule id \"no-such-rule\""),
         "{err}"
     );
+    // The report carries them too: JSON `warnings`, SARIF configuration
+    // notifications at the file and line (so CI shows them, not just logs).
+    let warnings: Vec<(String, u64)> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["file"].as_str().unwrap().to_string(),
+                w["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            (".keyhoundignore".to_string(), 2),
+            (".keyhoundignore".to_string(), 3)
+        ]
+    );
+    assert!(doc["warnings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown entry"));
+    let out = keyhound(d, &["scan", ".", "--format", "sarif"]);
+    assert_valid_sarif(&stdout(&out));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+        .as_array()
+        .expect("configuration notifications");
+    assert_eq!(notes.len(), 2);
+    let place = &notes[1]["locations"][0]["physicalLocation"];
+    assert_eq!(place["artifactLocation"]["uri"], ".keyhoundignore");
+    assert_eq!(place["region"]["startLine"], 3);
+    assert_eq!(notes[1]["level"], "warning");
+    assert!(notes[1]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("no-such-rule"));
 
     // --include-suppressed lists the suppressed one, with its reason.
     let doc = json(&keyhound(

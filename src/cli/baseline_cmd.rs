@@ -1,6 +1,6 @@
 //! `keyhound baseline create` and `keyhound baseline check`.
 
-use super::triage::{load_baseline, triage};
+use super::triage::{load_baseline, triage, warn_all};
 use super::*;
 
 impl BaselineScan {
@@ -71,7 +71,8 @@ pub(super) fn check(args: BaselineScan) -> Result<Exit, Failure> {
             "baseline check needs --baseline FILE"
         )));
     };
-    let baseline = load_baseline(&path)?;
+    let (baseline, warnings) = load_baseline(&path)?;
+    warn_all(&warnings);
     let mut scanned = args.run()?;
     let findings = std::mem::take(&mut scanned.outcome.findings);
     let stale = baseline.absent(&findings);

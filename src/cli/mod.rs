@@ -27,7 +27,7 @@ mod rules_cmd;
 mod triage;
 
 use triage::triage;
-pub(crate) use triage::{exclude_history_paths, suppress_places};
+pub(crate) use triage::{exclude_history_paths, suppress_places, warn_all};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -517,6 +517,7 @@ fn finish(args: &OutputArgs, mut scanned: Scanned) -> Result<Exit, Failure> {
         root: scanned.report_root.clone(),
         vcs: scanned.vcs.clone(),
         absent: &triaged.absent,
+        warnings: &triaged.warnings,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = report::Options {

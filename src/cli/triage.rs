@@ -4,21 +4,26 @@
 //! findings here too (the walker applies it to files).
 
 use super::*;
+use crate::suppress::entries::Warning;
 
 /// The findings of a scan after the ignore file, grouping and the baseline.
 pub(super) struct Triaged {
     pub(super) findings: Vec<Finding>,
     /// Baseline entries no finding matched.
     pub(super) absent: Vec<BaselineEntry>,
+    /// Bad lines of the ignore file and the baseline (already printed on
+    /// stderr; JSON and SARIF carry them too).
+    pub(super) warnings: Vec<Warning>,
 }
 
 /// Allowlists and ignore file per place, then one finding per secret (unless
 /// `--all-locations`), then the baseline. Problems with the ignore or
-/// baseline file's lines are warnings on stderr; a file that cannot be
-/// read is a usage error (it was named, or exists and is broken).
+/// baseline file's lines are warnings (on stderr, and returned for the
+/// report); a file that cannot be read is a usage error (it was named, or
+/// exists and is broken).
 pub(super) fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged, Failure> {
     let mut findings = std::mem::take(&mut scanned.outcome.findings);
-    suppress_places(
+    let mut warnings = suppress_places(
         args.ignore_file.as_deref(),
         &scanned.config_root,
         &scanned.set,
@@ -31,44 +36,51 @@ pub(super) fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged
     };
     let mut absent = Vec::new();
     if let Some(path) = &args.baseline {
-        let baseline = load_baseline(path)?;
+        let (baseline, bad_lines) = load_baseline(path)?;
+        warnings.extend(bad_lines);
         baseline.apply(&mut findings);
         if args.report_absent {
             absent = baseline.absent(&findings).into_iter().cloned().collect();
         }
     }
-    Ok(Triaged { findings, absent })
+    warn_all(&warnings);
+    Ok(Triaged {
+        findings,
+        absent,
+        warnings,
+    })
 }
 
 /// The suppressions decided per place, before grouping: the rules'
 /// allowlists (they belong to the rules), then the ignore file (it belongs
 /// to the repository). Either way a finding is marked, not dropped.
+/// Returns the ignore file's warnings, for the caller to show.
 pub(crate) fn suppress_places(
     ignore_file: Option<&Path>,
     root: &Path,
     set: &RuleSet,
     findings: &mut [Finding],
-) -> Result<(), Failure> {
+) -> Result<Vec<Warning>, Failure> {
     suppress::allowlist::Allowlists::new(set)
         .map_err(|e| usage(anyhow::anyhow!(e)))?
         .apply(findings);
     apply_ignore_file(ignore_file, root, set, findings)
 }
 
-/// Applies `explicit` or else the `.keyhoundignore` in `root` (if any).
-/// Bad lines warn on stderr; a file that cannot be read is a usage error.
+/// Applies `explicit` or else the `.keyhoundignore` in `root` (if any),
+/// returning its bad lines; a file that cannot be read is a usage error.
 fn apply_ignore_file(
     explicit: Option<&Path>,
     root: &Path,
     set: &RuleSet,
     findings: &mut [Finding],
-) -> Result<(), Failure> {
+) -> Result<Vec<Warning>, Failure> {
     let (path, label) = match explicit {
         Some(path) => (path.to_path_buf(), path.display().to_string()),
         None => {
             let path = root.join(ignore::FILE_NAME);
             if !path.is_file() {
-                return Ok(());
+                return Ok(Vec::new());
             }
             (path, ignore::FILE_NAME.to_string())
         }
@@ -76,9 +88,8 @@ fn apply_ignore_file(
     let (list, warnings) =
         IgnoreList::load(&path, &label, suppress::today(), |id| set.get(id).is_some())
             .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
-    warn_all(&warnings);
     suppress::apply_ignore(&list, findings);
-    Ok(())
+    Ok(warnings)
 }
 
 /// `keyhound.toml`'s `exclude` for history scans: the walker applies it to
@@ -111,19 +122,18 @@ pub(crate) fn exclude_history_paths(
     Ok(())
 }
 
-/// Reads a baseline named on the command line; its bad lines warn.
-pub(super) fn load_baseline(path: &Path) -> Result<Baseline, Failure> {
+/// Reads a baseline named on the command line, with its bad lines.
+pub(super) fn load_baseline(path: &Path) -> Result<(Baseline, Vec<Warning>), Failure> {
     let (baseline, warnings) = Baseline::load(path).map_err(|e| {
         usage(anyhow::anyhow!(
             "cannot read baseline {}: {e}",
             path.display()
         ))
     })?;
-    warn_all(&warnings);
-    Ok(baseline)
+    Ok((baseline, warnings))
 }
 
-pub(super) fn warn_all(warnings: &[suppress::entries::Warning]) {
+pub(crate) fn warn_all(warnings: &[Warning]) {
     for w in warnings {
         eprintln!("keyhound: warning: {w}");
     }

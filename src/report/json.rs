@@ -119,6 +119,15 @@ struct Document<'a> {
     findings: Vec<FindingView<'a>>,
     stats: StatsView,
     skipped: Vec<SkipView<'a>>,
+    /// Bad lines of the ignore file or the baseline.
+    warnings: Vec<WarningView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct WarningView<'a> {
+    file: &'a str,
+    line: usize,
+    message: &'a str,
 }
 
 /// Run counters. `skipped_by_reason` lists only reasons that occurred, so a
@@ -211,6 +220,15 @@ pub fn write_json(report: &Report<'_>, options: &Options, out: &mut dyn Write) -
         stats: stats_view(report.stats, Tally::of(report.findings), history),
         findings,
         skipped: report.stats.skipped.iter().map(SkipView::from).collect(),
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| WarningView {
+                file: &w.file,
+                line: w.line,
+                message: &w.message,
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(to_io)?;
     writeln!(out)

@@ -44,6 +44,9 @@ pub struct Report<'a> {
     /// Baseline entries no finding matched, for `--report-absent` (SARIF
     /// results with `baselineState: absent`); empty otherwise.
     pub absent: &'a [BaselineEntry],
+    /// Bad lines of the ignore file or the baseline (JSON `warnings`, SARIF
+    /// `toolConfigurationNotifications`).
+    pub warnings: &'a [crate::suppress::entries::Warning],
 }
 
 /// What the summary lines count, the same in every format.

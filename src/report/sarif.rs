@@ -32,6 +32,7 @@ use crate::finding::{Finding, Origin, Place, Suppression, SuppressionKind};
 use crate::rules::{Confidence, Rule, RuleSet, Severity};
 use crate::stats::Skip;
 use crate::suppress::baseline::BaselineEntry;
+use crate::suppress::entries::Warning;
 
 /// `$schema`: the URL GitHub and most SARIF viewers recognise.
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -93,7 +94,7 @@ fn run(report: &Report<'_>, options: &Options) -> s::Run {
     let mut run = s::Run::builder()
         .tool(tool(report.rules))
         .results(results)
-        .invocations(vec![invocation(&report.stats.skipped)])
+        .invocations(vec![invocation(&report.stats.skipped, report.warnings)])
         // Our columns count characters (see `finding::Location`).
         .column_kind(Value::from("unicodeCodePoints"))
         .build();
@@ -446,13 +447,38 @@ fn result_properties(finding: &Finding) -> s::PropertyBag {
 }
 
 // ---------------------------------------------------------------------------
-// invocation: skipped files become notifications
+// invocation: skipped files become execution notifications, bad lines of
+// the ignore file or baseline configuration notifications
 
-fn invocation(skipped: &[Skip]) -> s::Invocation {
-    s::Invocation::builder()
+fn invocation(skipped: &[Skip], warnings: &[Warning]) -> s::Invocation {
+    let mut invocation = s::Invocation::builder()
         // A skipped file is not a failed run: the scan went on.
         .execution_successful(true)
         .tool_execution_notifications(skipped.iter().map(notification).collect::<Vec<_>>())
+        .build();
+    if !warnings.is_empty() {
+        invocation.tool_configuration_notifications =
+            Some(warnings.iter().map(configuration_notification).collect());
+    }
+    invocation
+}
+
+/// A bad line of the ignore file or baseline, at its file and line.
+fn configuration_notification(warning: &Warning) -> s::Notification {
+    let physical = s::PhysicalLocation::builder()
+        .artifact_location(artifact_location(&warning.file))
+        .region(
+            s::Region::builder()
+                .start_line(to_i64(warning.line))
+                .build(),
+        )
+        .build();
+    s::Notification::builder()
+        .level(Value::from("warning"))
+        .message(s::Message::builder().text(warning.to_string()).build())
+        .locations(vec![s::Location::builder()
+            .physical_location(physical)
+            .build()])
         .build()
 }
 
