@@ -165,6 +165,7 @@ fn index_intact(bundle: &pack::Bundle) -> bool {
         .is_ok()
 }
 
+/// Runs `work` inside `pool`, so rayon calls in it use the pool's threads.
 fn on<R: Send>(pool: Option<&rayon::ThreadPool>, work: impl FnOnce() -> R + Send) -> R {
     match pool {
         Some(pool) => pool.install(work),
