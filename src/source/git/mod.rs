@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 pub use attribute::Attribution;
 pub use commit::CommitInfo;
 pub use gix::ObjectId;
-pub use odb::{HistoryOptions, HistoryStats};
+pub use odb::{DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Lineage};
 pub use range::{RangeBlob, RevRange};
 pub use staged::StagedBlob;
 
