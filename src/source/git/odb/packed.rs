@@ -14,7 +14,9 @@
 //!    share and which is freed after the last of them. Roots are spread
 //!    over the threads, and a node's children are offered to idle threads,
 //!    so one file with thousands of versions does not pin a single
-//!    thread. Each blob goes to the scanner as soon as it is decoded.
+//!    thread. Each blob goes to the scanner as soon as it is decoded,
+//!    a delta together with the ranges it copied from its parent and
+//!    whatever the visitor kept of the parent ([`super::lineage`]).
 //!
 //! gix reads the index and the entry headers. Its own delta-tree traversal
 //! is not used: building its tree re-reads every header on one thread,
