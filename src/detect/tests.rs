@@ -492,3 +492,24 @@ fn derive_hits_falls_back_to_a_full_search_when_little_is_copied() {
         .derive(&blob, &base_hits.0, copies.iter().cloned())
         .is_some());
 }
+
+#[test]
+fn a_copy_that_cuts_a_longer_keyword_keeps_the_shorter_one_at_its_start() {
+    let keywords = [b"secret".to_vec(), b"secret_access".to_vec()];
+    let search = Keywords::new(&keywords).unwrap();
+    let base = b"a long enough start, secret_access yy";
+    let base_hits = search.hits(base);
+    assert_eq!(base_hits, [(21, 1)]);
+    // Copy up to "secret" (the base's hit at 21 runs past the copy's end),
+    // then insert other bytes: only "secret" starts at 21 now, and only the
+    // window around the copy's end can see it.
+    for insert in [&b"_zzz"[..], b"", b"_acc", b" secret"] {
+        let mut blob = base[..27].to_vec();
+        blob.extend_from_slice(insert);
+        let derived = search
+            .derive_scanning_at_most(&blob, &base_hits, [(0..27, 0)], usize::MAX)
+            .unwrap();
+        assert_eq!(derived, search.hits(&blob), "{insert:?}");
+        assert_eq!(derived[0], (21, 0));
+    }
+}
