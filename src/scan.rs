@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::detect::{Detector, Match};
+use crate::detect::{Detector, KeywordHits, Match};
 use crate::finding::{fingerprint, Finding, GitOrigin, Location, Origin, Secret};
 use crate::rules::Confidence;
 use crate::source::{self, git, PathNamer, WalkError, WalkOptions};
@@ -38,8 +38,23 @@ pub fn findings_in(
     origin: &Origin,
     min_confidence: Confidence,
 ) -> Vec<Finding> {
-    detector
-        .detect(blob)
+    findings_of(
+        detector,
+        blob,
+        detector.detect(blob),
+        origin,
+        min_confidence,
+    )
+}
+
+fn findings_of(
+    detector: &Detector,
+    blob: &[u8],
+    matches: Vec<Match>,
+    origin: &Origin,
+    min_confidence: Confidence,
+) -> Vec<Finding> {
+    matches
         .into_iter()
         .filter(|m| m.confidence >= min_confidence)
         .map(|m| to_finding(detector, blob, origin, m))
@@ -189,8 +204,9 @@ pub fn run_git_observed(
     // Findings per blob id, made with a provisional origin (the blob id)
     // and given their provenance once attribution has run.
     let found: Mutex<Vec<(git::ObjectId, Vec<Finding>)>> = Mutex::new(Vec::new());
+    let derive = delta_hits_enabled();
     // The git source counts scanned blobs itself.
-    let visit = |id: git::ObjectId, blob: &[u8]| {
+    let visit = |id: git::ObjectId, blob: &[u8], lineage: git::Lineage<'_>| {
         let origin = Origin::Git(Box::new(GitOrigin {
             blob: id.to_string(),
             commit: None,
@@ -203,7 +219,19 @@ pub fn run_git_observed(
             in_head: None,
             commits: None,
         }));
-        let f = findings_in(detector, blob, &origin, min_confidence);
+        // A delta's keyword hits are derived from its base's where the
+        // base's were kept (exactly the same hits, see detect/derive.rs).
+        let base = lineage
+            .base
+            .as_ref()
+            .filter(|_| derive)
+            .and_then(|d| Some((d, d.base.downcast_ref::<KeywordHits>()?)));
+        let hits = match base {
+            Some((d, base)) => detector.derive_hits(blob, base, d.copies()),
+            None => detector.keyword_hits(blob),
+        };
+        let matches = detector.detect_with(blob, &hits);
+        let f = findings_of(detector, blob, matches, &origin, min_confidence);
         if let (Some(observe), false) = (observe, f.is_empty()) {
             observe(blob, &f);
         }
@@ -213,6 +241,10 @@ pub fn run_git_observed(
                 .unwrap_or_else(|e| e.into_inner())
                 .push((id, f));
         }
+        (derive && lineage.has_deltas).then(|| Box::new(hits) as git::Kept)
+    };
+    let visit_plain = |id: git::ObjectId, blob: &[u8]| {
+        visit(id, blob, git::Lineage::ALONE);
     };
     let mut provenance: HashMap<git::ObjectId, GitOrigin> = HashMap::new();
     match scope {
@@ -223,7 +255,7 @@ pub fn run_git_observed(
                     .map_or(0, |f| f.iter().map(|(_, v)| v.len()).sum())
             };
             crate::progress::with_progress(progress, &counters, &so_far, || {
-                repo.for_each_blob(options, &counters, &visit)
+                repo.for_each_blob_derived(options, &counters, &visit)
             })?;
             let wanted: HashSet<git::ObjectId> = found
                 .lock()
@@ -238,7 +270,7 @@ pub fn run_git_observed(
         GitScope::Range(range) => {
             let blobs = repo.blobs_in_range(&range.exclude, &range.include, &counters)?;
             let ids: Vec<git::ObjectId> = blobs.iter().map(|b| b.id).collect();
-            repo.visit_blobs(&ids, options, &counters, &visit);
+            repo.visit_blobs(&ids, options, &counters, &visit_plain);
             // A range's blobs may since have been deleted again: say which
             // are still in HEAD (one tree walk, only when there are findings).
             let any = found.lock().map_or(true, |f| !f.is_empty());
@@ -258,7 +290,7 @@ pub fn run_git_observed(
         GitScope::Staged => {
             let staged = repo.staged_blobs()?;
             let ids: Vec<git::ObjectId> = staged.iter().map(|b| b.id).collect();
-            repo.visit_blobs(&ids, options, &counters, &visit);
+            repo.visit_blobs(&ids, options, &counters, &visit_plain);
             for b in staged {
                 provenance
                     .entry(b.id)
@@ -282,6 +314,13 @@ pub fn run_git_observed(
         findings,
         stats: counters.finish(started.elapsed()),
     })
+}
+
+/// Whether history scans derive a delta's keyword hits from its base's.
+/// `KEYHOUND_NO_DELTA_HITS=1` turns it off, to check that a scan without it
+/// finds the same (a debugging switch, see docs/benchmarks.md).
+fn delta_hits_enabled() -> bool {
+    std::env::var_os("KEYHOUND_NO_DELTA_HITS").is_none_or(|v| v.is_empty() || v == "0")
 }
 
 fn from_commit(

@@ -131,3 +131,127 @@ fn not_a_repository_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a git repository"));
 }
+
+/// `keyhound git` findings as JSON lines, with the delta-aware keyword
+/// prefilter on or off (`KEYHOUND_NO_DELTA_HITS`).
+fn history_findings(repo: &str, delta_hits: bool) -> Vec<Value> {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["git", repo, "--format", "jsonl"])
+        .stdin(Stdio::null());
+    support::clean_env(&mut cmd);
+    if !delta_hits {
+        cmd.env("KEYHOUND_NO_DELTA_HITS", "1");
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    jsonl(&out)
+}
+
+#[test]
+fn delta_chains_give_the_same_findings_as_full_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    // A long file rewritten by many commits, so that `git gc` stores its
+    // versions as delta chains; secrets come and go in small edits.
+    let filler: Vec<String> = (0..400)
+        .map(|i| format!("setting_{i} = value {}\n", i * 7919 % 1000))
+        .collect();
+    let version = |k: usize, extra: &[(usize, String)]| -> String {
+        let mut lines = filler.clone();
+        lines[(k * 37) % 400] = format!("setting_changed = {k}\n");
+        for (at, line) in extra {
+            lines.insert(*at, line.clone());
+        }
+        lines.concat()
+    };
+    let aws = "AKIAQYLPMN5HHHFPZAM2"; // keyhound:allow
+    let aws_secret = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY"; // keyhound:allow
+    for k in 0..30 {
+        let mut extra = Vec::new();
+        // Only in the first versions (a base, or the end of a chain).
+        if k < 2 {
+            extra.push((10, format!("token = '{TOKEN_A}'\n")));
+        }
+        // Appears half way through: an insert in a delta.
+        if k >= 15 {
+            extra.push((200, format!("TOKEN_B = '{TOKEN_B}'\n")));
+        }
+        // A keyword completed by an edit right after its first bytes, so
+        // it straddles a copy and an insert.
+        let split = if k % 3 == 0 {
+            format!("key = 'gh{}'\n", "x".repeat(40))
+        } else {
+            format!("key = '{TOKEN_A}'\n")
+        };
+        extra.push((300, split));
+        if k % 4 == 1 {
+            extra.push((350, format!("aws_access_key_id = {aws}\n{aws_secret}\n")));
+        }
+        commit_file(
+            d,
+            "config/settings.ini",
+            &version(k, &extra),
+            &format!("v{k}"),
+        );
+    }
+    git(d, &["gc", "-q", "--aggressive"]);
+    // The blobs are stored as deltas of each other.
+    let objects = git(
+        d,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objecttype) %(deltabase)",
+        ],
+    );
+    let deltas = objects
+        .lines()
+        .filter(|l| l.starts_with("blob ") && !l.ends_with(&"0".repeat(40)))
+        .count();
+    assert!(deltas >= 20, "{deltas} blob deltas:\n{objects}");
+
+    let repo = d.display().to_string();
+    let with = history_findings(&repo, true);
+    let without = history_findings(&repo, false);
+    assert_eq!(with, without);
+    // Every version with a secret is found: the token of the first
+    // versions, the one inserted later, the one whose keyword straddles an
+    // edit (the same value as the first), and the AWS key.
+    let blobs = |rule: &str| {
+        let mut blobs = std::collections::BTreeSet::new();
+        for f in with.iter().filter(|f| f["rule_id"] == rule) {
+            collect_blobs(f, &mut blobs);
+        }
+        blobs.len()
+    };
+    let with_token = (0..30).filter(|k| !(2..15).contains(k) || k % 3 != 0);
+    assert_eq!(blobs("github-token"), with_token.count());
+    assert_eq!(
+        blobs("aws-access-key-id"),
+        (0..30).filter(|k| k % 4 == 1).count()
+    );
+}
+
+/// Every `"blob"` value anywhere in `v`.
+fn collect_blobs(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("blob", Some(id)) => {
+                        out.insert(id.to_string());
+                    }
+                    _ => collect_blobs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_blobs(v, out)),
+        _ => {}
+    }
+}

@@ -21,6 +21,7 @@
 //! The detector knows nothing of files, git or reports.
 
 pub mod checks;
+mod derive;
 pub mod examples;
 mod filters;
 
@@ -237,7 +238,35 @@ impl Detector {
 
     /// Finds every confirmed secret in `blob`, ordered by position.
     pub fn detect(&self, blob: &[u8]) -> Vec<Match> {
-        let windows = self.windows(blob);
+        self.detect_with(blob, &self.keyword_hits(blob))
+    }
+
+    /// The prefilter's keyword hits in `blob`, for [`Detector::detect_with`]
+    /// and for deriving the hits of blobs made from it.
+    pub fn keyword_hits(&self, blob: &[u8]) -> KeywordHits {
+        KeywordHits(self.prefilter.hits(blob))
+    }
+
+    /// The keyword hits of `blob`, made of a base whose hits are `base` by
+    /// copying the ranges `copies` (`(range in blob, start in the base)`, in
+    /// blob order) and inserting every other byte: exactly
+    /// [`Detector::keyword_hits`] of `blob`, reading only the inserted
+    /// bytes and the bytes around each copy's ends (see [`derive`]).
+    pub fn derive_hits(
+        &self,
+        blob: &[u8],
+        base: &KeywordHits,
+        copies: impl IntoIterator<Item = (Range<usize>, usize)>,
+    ) -> KeywordHits {
+        match self.prefilter.derive(blob, &base.0, copies) {
+            Some(hits) => KeywordHits(hits),
+            None => self.keyword_hits(blob),
+        }
+    }
+
+    /// [`Detector::detect`] with the blob's keyword hits already known.
+    pub fn detect_with(&self, blob: &[u8], hits: &KeywordHits) -> Vec<Match> {
+        let windows = self.windows(blob, &hits.0);
         if windows.is_empty() {
             return Vec::new();
         }
@@ -249,9 +278,9 @@ impl Detector {
     }
 
     /// Keyword hits → merged `(rule, window)` pairs, sorted by rule and start.
-    fn windows(&self, blob: &[u8]) -> Vec<(usize, Range<usize>)> {
+    fn windows(&self, blob: &[u8], hits: &[(usize, usize)]) -> Vec<(usize, Range<usize>)> {
         let mut raw: Vec<(usize, usize, usize)> = Vec::new();
-        for (start, pattern) in self.prefilter.hits(blob) {
+        for &(start, pattern) in hits {
             let end = start + self.prefilter.len[pattern];
             for &rule in &self.owners[pattern] {
                 // A little slack past max_span, so that a match reaching
@@ -420,6 +449,13 @@ impl Detector {
     }
 }
 
+/// Where the prefilter's keywords are in one blob: the longest keyword at
+/// each position where one starts, sorted by start. Opaque outside the
+/// detector; a history scan keeps a delta base's hits to derive its
+/// deltas' hits from ([`Detector::derive_hits`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeywordHits(Vec<(usize, usize)>);
+
 /// Blobs shorter than this are searched in one stretch: splitting them
 /// saves nothing and the stretches' overlaps would be a large share.
 const STRIPED_MIN: usize = 256;
@@ -511,10 +547,14 @@ impl Keywords {
                 self.scan(blob, owned.start + q..end, owned, state[k], &mut hits);
             }
         }
-        // Longest first at each start, then one hit per start.
+        self.longest_per_start(&mut hits);
+        hits
+    }
+
+    /// Sorts `hits` by start and keeps the longest keyword at each.
+    fn longest_per_start(&self, hits: &mut Vec<(usize, usize)>) {
         hits.sort_unstable_by_key(|&(at, pattern)| (at, std::cmp::Reverse(self.len[pattern])));
         hits.dedup_by_key(|&mut (at, _)| at);
-        hits
     }
 
     /// Runs the DFA from `state` over `blob[range]`, recording keywords

@@ -342,3 +342,174 @@ fn striped_keyword_search_equals_leftmost_longest_restarts() {
     // The blobs did exercise the search.
     assert!(total_hits > 1000, "{total_hits} hits");
 }
+
+/// Every builtin keyword, lowercased, once.
+fn builtin_keywords() -> Vec<Vec<u8>> {
+    let set = crate::rules::builtin().unwrap();
+    let mut keywords: Vec<Vec<u8>> = Vec::new();
+    for rule in set.rules() {
+        for kw in &rule.keywords {
+            let kw = kw.to_ascii_lowercase().into_bytes();
+            if !keywords.contains(&kw) {
+                keywords.push(kw);
+            }
+        }
+    }
+    keywords
+}
+
+#[test]
+fn derived_hits_of_a_delta_equal_its_full_search() {
+    let keywords = builtin_keywords();
+    let search = Keywords::new(&keywords).unwrap();
+    // Keyword pairs where one is a proper prefix of the other: a copy that
+    // cuts the longer one after the shorter one leaves only the shorter.
+    let prefixed: Vec<(usize, usize)> = (0..keywords.len())
+        .flat_map(|long| (0..keywords.len()).map(move |short| (long, short)))
+        .filter(|&(long, short)| {
+            keywords[long].len() > keywords[short].len()
+                && keywords[long].starts_with(&keywords[short])
+        })
+        .collect();
+    assert!(!prefixed.is_empty(), "no keyword is a prefix of another");
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let filler = |next: &mut dyn FnMut() -> u64, len: usize| -> Vec<u8> {
+        (0..len)
+            .map(|_| b"aAsSeEkK_-=~ .\n"[(next() % 15) as usize])
+            .collect()
+    };
+    let (mut derived_hits, mut cut_short) = (0, 0);
+    for round in 0..300 {
+        // The base: filler with keywords, and long keywords with a shorter
+        // prefix keyword, at known places.
+        let len = 200 + (next() % 3000) as usize;
+        let mut base = filler(&mut next, len);
+        let mut planted: Vec<(usize, usize)> = Vec::new(); // (at, keyword)
+        for _ in 0..len / 60 {
+            let (long, short) = prefixed[(next() as usize) % prefixed.len()];
+            let kw = if next() % 2 == 0 { long } else { short };
+            let at = (next() as usize) % (len - keywords[kw].len());
+            base[at..at + keywords[kw].len()].copy_from_slice(&keywords[kw]);
+            planted.push((at, kw));
+        }
+        // The delta: copies that start or end inside planted keywords
+        // (often right after the shorter prefix of a longer one), whole
+        // copies, and inserts of filler, keywords and keyword halves.
+        let mut blob = Vec::new();
+        let mut copies: Vec<(Range<usize>, usize)> = Vec::new();
+        for _ in 0..1 + next() % 12 {
+            match next() % 5 {
+                0 | 1 => {
+                    let (at, kw) = planted[(next() as usize) % planted.len()];
+                    let kwlen = keywords[kw].len();
+                    let from = at.saturating_sub((next() % 80) as usize);
+                    let cut = match prefixed.iter().find(|&&(long, _)| long == kw) {
+                        Some(&(_, short)) if next() % 2 == 0 => keywords[short].len(),
+                        _ => 1 + (next() as usize) % kwlen,
+                    };
+                    let end = at + cut;
+                    copies.push((blob.len()..blob.len() + end - from, from));
+                    blob.extend_from_slice(&base[from..end]);
+                }
+                2 => {
+                    let (at, kw) = planted[(next() as usize) % planted.len()];
+                    let from = at + 1 + (next() as usize) % (keywords[kw].len() - 1);
+                    let end = (from + (next() % 200) as usize).min(len);
+                    copies.push((blob.len()..blob.len() + end - from, from));
+                    blob.extend_from_slice(&base[from..end]);
+                }
+                3 => {
+                    let from = (next() as usize) % len;
+                    let end = (from + (next() % 400) as usize).min(len);
+                    copies.push((blob.len()..blob.len() + end - from, from));
+                    blob.extend_from_slice(&base[from..end]);
+                }
+                _ => {
+                    let n = (next() % 30) as usize;
+                    blob.extend(filler(&mut next, n));
+                    let kw = &keywords[(next() as usize) % keywords.len()];
+                    let piece = match next() % 3 {
+                        0 => &kw[..],
+                        1 => &kw[..(next() as usize) % kw.len()],
+                        _ => &kw[(next() as usize) % kw.len()..],
+                    };
+                    blob.extend_from_slice(piece);
+                }
+            }
+        }
+        copies.retain(|(to, _)| !to.is_empty());
+        let base_hits = search.hits(&base);
+        let expected = search.hits(&blob);
+        let derived = search
+            .derive_scanning_at_most(&blob, &base_hits, copies.iter().cloned(), usize::MAX)
+            .unwrap();
+        assert_eq!(derived, expected, "round {round}: copies {copies:?}");
+        derived_hits += expected.len();
+        // Count base hits cut off by a copy's end with a shorter keyword
+        // still at the same start: the case only the boundary windows find.
+        for (to, from) in &copies {
+            let end = from + to.len();
+            for &(at, p) in &base_hits {
+                if at >= *from && at < end && at + search.len[p] > end {
+                    let moved = to.start + (at - from);
+                    cut_short += expected.iter().filter(|&&(a, _)| a == moved).count();
+                }
+            }
+        }
+    }
+    assert!(derived_hits > 1000, "{derived_hits} hits");
+    assert!(cut_short > 50, "{cut_short} cut-off keywords");
+}
+
+#[test]
+fn derive_hits_falls_back_to_a_full_search_when_little_is_copied() {
+    let d = Detector::new(&crate::rules::builtin().unwrap()).unwrap();
+    let base = b"password = 1 ".repeat(40);
+    let base_hits = d.keyword_hits(&base);
+    assert!(!base_hits.0.is_empty());
+    // All inserted: nothing to derive, the whole blob is searched.
+    let blob = b"x api_key y".repeat(50);
+    assert_eq!(
+        d.derive_hits(&blob, &base_hits, std::iter::empty()),
+        d.keyword_hits(&blob)
+    );
+    // One long copy and a small insert: derived.
+    let mut blob = base.clone();
+    blob.extend_from_slice(b" token");
+    let copies = [(0..base.len(), 0)];
+    assert_eq!(
+        d.derive_hits(&blob, &base_hits, copies.iter().cloned()),
+        d.keyword_hits(&blob)
+    );
+    assert!(d
+        .prefilter
+        .derive(&blob, &base_hits.0, copies.iter().cloned())
+        .is_some());
+}
+
+#[test]
+fn a_copy_that_cuts_a_longer_keyword_keeps_the_shorter_one_at_its_start() {
+    let keywords = [b"secret".to_vec(), b"secret_access".to_vec()];
+    let search = Keywords::new(&keywords).unwrap();
+    let base = b"a long enough start, secret_access yy";
+    let base_hits = search.hits(base);
+    assert_eq!(base_hits, [(21, 1)]);
+    // Copy up to "secret" (the base's hit at 21 runs past the copy's end),
+    // then insert other bytes: only "secret" starts at 21 now, and only the
+    // window around the copy's end can see it.
+    for insert in [&b"_zzz"[..], b"", b"_acc", b" secret"] {
+        let mut blob = base[..27].to_vec();
+        blob.extend_from_slice(insert);
+        let derived = search
+            .derive_scanning_at_most(&blob, &base_hits, [(0..27, 0)], usize::MAX)
+            .unwrap();
+        assert_eq!(derived, search.hits(&blob), "{insert:?}");
+        assert_eq!(derived[0], (21, 0));
+    }
+}

@@ -8,6 +8,10 @@
 //! each unique blob to the visitor on the decoding threads. Only blobs that produced findings are then attributed to commits
 //! and paths ([`Repo::attribute`]), by one walk of the commit graph that
 //! compares tree ids and descends only into changed subtrees.
+//! [`Repo::for_each_blob_derived`] also tells the visitor how a delta blob
+//! is made of its base and hands back what the visitor kept of the base,
+//! so the detector can derive a delta's keyword hits instead of searching
+//! it again.
 //!
 //! Narrow scans (pre-push, pull requests, `--since`) use
 //! [`Repo::blobs_in_range`] and [`Repo::staged_blobs`] to pick the blobs, and
@@ -18,7 +22,7 @@
 //! [`Counters`](crate::stats::Counters) and skipped, never fatal.
 //!
 //! ```text
-//! open(path) ─▶ Repo ─┬─ for_each_blob ─▶ visit(id, bytes)      (all history)
+//! open(path) ─▶ Repo ─┬─ for_each_blob(_derived) ─▶ visit(id, bytes[, lineage])  (all history)
 //!                     ├─ blobs_in_range / staged_blobs ─▶ visit_blobs
 //!                     └─ attribute(ids) ─▶ commit, paths, counts  (findings only)
 //! ```
@@ -36,7 +40,7 @@ use std::path::{Path, PathBuf};
 pub use attribute::Attribution;
 pub use commit::CommitInfo;
 pub use gix::ObjectId;
-pub use odb::{HistoryOptions, HistoryStats};
+pub use odb::{DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Lineage};
 pub use range::{RangeBlob, RevRange};
 pub use staged::StagedBlob;
 

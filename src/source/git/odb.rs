@@ -15,7 +15,10 @@
 //! corrupt loose object is recorded and skipped.
 
 mod delta;
+mod lineage;
 mod packed;
+
+pub use lineage::{DeltaVisitor, Derivation, Kept, Lineage};
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -110,6 +113,23 @@ impl Repo {
         counters: &Counters,
         visit: &(dyn Fn(ObjectId, &[u8]) + Sync),
     ) -> Result<HistoryStats, GitError> {
+        self.for_each_blob_derived(opts, counters, &|id, data, _| {
+            visit(id, data);
+            None
+        })
+    }
+
+    /// [`Repo::for_each_blob`] for a visitor that reuses work on delta
+    /// bases: a blob with deltas built on it in the same pack is visited
+    /// before them, and what the visitor returns for it is handed back with
+    /// each of them, together with how the delta's bytes are made of the
+    /// base's ([`Lineage`]).
+    pub fn for_each_blob_derived(
+        &self,
+        opts: &HistoryOptions,
+        counters: &Counters,
+        visit: &DeltaVisitor<'_>,
+    ) -> Result<HistoryStats, GitError> {
         let repo = self.repo.to_thread_local();
         let store = repo.objects.store_ref();
         let hash = store.object_hash();
@@ -160,7 +180,10 @@ impl Repo {
         let scanner = Scanner {
             opts,
             counters,
-            visit,
+            visit: &|id, data, _| {
+                visit(id, data);
+                None
+            },
             seen: &SeenSet::default(),
             tally: &tally,
         };
@@ -437,30 +460,44 @@ pub(crate) fn classify(data: &[u8], opts: &HistoryOptions) -> Verdict {
 struct Scanner<'a> {
     opts: &'a HistoryOptions,
     counters: &'a Counters,
-    visit: &'a (dyn Fn(ObjectId, &[u8]) + Sync),
+    visit: &'a DeltaVisitor<'a>,
     seen: &'a SeenSet,
     tally: &'a Tally,
 }
 
 impl Scanner<'_> {
     /// A decoded blob from anywhere: dropped if seen before, else scanned
-    /// or skipped.
-    fn blob(&self, id: ObjectId, data: &[u8], local: &mut LocalTally<'_>) {
+    /// or skipped. Returns what the visitor kept for the blob's deltas
+    /// (nothing for a skipped or duplicate blob: its deltas are then
+    /// visited without a base).
+    fn blob(
+        &self,
+        id: ObjectId,
+        data: &[u8],
+        lineage: Lineage<'_>,
+        local: &mut LocalTally<'_>,
+    ) -> Option<Kept> {
         if !self.seen.insert(id) {
             local.counts.duplicate_blobs += 1;
-            return;
+            return None;
         }
         local.counts.blobs += 1;
-        self.unique_blob(id, data, local);
+        self.unique_blob(id, data, lineage, local)
     }
 
-    fn unique_blob(&self, id: ObjectId, data: &[u8], local: &mut LocalTally<'_>) {
+    fn unique_blob(
+        &self,
+        id: ObjectId,
+        data: &[u8],
+        lineage: Lineage<'_>,
+        local: &mut LocalTally<'_>,
+    ) -> Option<Kept> {
         match classify(data, self.opts) {
             Verdict::Scan => {
                 local.counts.scanned += 1;
                 local.counts.bytes += data.len() as u64;
                 self.counters.scanned(data.len());
-                (self.visit)(id, data);
+                return (self.visit)(id, data, lineage);
             }
             Verdict::TooLarge => self.too_large(id, data.len() as u64, local),
             Verdict::Binary => {
@@ -480,6 +517,7 @@ impl Scanner<'_> {
                 );
             }
         }
+        None
     }
 
     fn too_large(&self, id: ObjectId, size: u64, local: &mut LocalTally<'_>) {
@@ -581,7 +619,9 @@ impl Scanner<'_> {
             return;
         }
         match store.try_find(&id, buf) {
-            Ok(Some(object)) => self.blob(id, object.data, local),
+            Ok(Some(object)) => {
+                self.blob(id, object.data, Lineage::ALONE, local);
+            }
             Ok(None) => {}
             Err(e) => self.corrupt(
                 id.to_string(),
@@ -620,7 +660,9 @@ impl Scanner<'_> {
             return;
         }
         match repo.objects.try_find(&id, buf) {
-            Ok(Some(object)) => self.blob(id, object.data, local),
+            Ok(Some(object)) => {
+                self.blob(id, object.data, Lineage::ALONE, local);
+            }
             Ok(None) => missing(local, "object is missing from the repository".into()),
             Err(e) => missing(local, format!("corrupt object: {}", describe(&e))),
         }

@@ -46,6 +46,16 @@ pub(crate) struct Delta<'a> {
     instructions: &'a [u8],
 }
 
+/// `len` bytes of a delta's result from `at` on are the base's bytes from
+/// `from` on; every result byte outside such ranges was inserted by the
+/// delta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copied {
+    pub at: usize,
+    pub len: usize,
+    pub from: usize,
+}
+
 /// One instruction.
 enum Op<'a> {
     Copy { offset: usize, len: usize },
@@ -65,7 +75,22 @@ impl<'a> Delta<'a> {
     }
 
     /// The object this delta makes of `base`.
+    #[cfg(test)]
     pub(crate) fn apply(&self, base: &[u8]) -> Result<Vec<u8>, DeltaError> {
+        self.apply_recording(base, &mut Vec::new())
+    }
+
+    /// [`Delta::apply`], also filling `copies` (cleared first) with the
+    /// result ranges copied from the base, in result order. Copies that
+    /// continue each other in both the result and the base are one entry:
+    /// git splits copies longer than 64 KiB, and a reader of the list only
+    /// cares where copied bytes stop being contiguous.
+    pub(crate) fn apply_recording(
+        &self,
+        base: &[u8],
+        copies: &mut Vec<Copied>,
+    ) -> Result<Vec<u8>, DeltaError> {
+        copies.clear();
         if base.len() as u64 != self.base_size {
             return Err(DeltaError::BaseSize);
         }
@@ -90,7 +115,22 @@ impl<'a> Delta<'a> {
         let mut out = Vec::with_capacity(total as usize);
         for op in self.ops() {
             match op? {
-                Op::Copy { offset, len } => out.extend_from_slice(&base[offset..offset + len]),
+                Op::Copy { offset, len } => {
+                    let at = out.len();
+                    match copies.last_mut() {
+                        Some(last)
+                            if last.at + last.len == at && last.from + last.len == offset =>
+                        {
+                            last.len += len
+                        }
+                        _ => copies.push(Copied {
+                            at,
+                            len,
+                            from: offset,
+                        }),
+                    }
+                    out.extend_from_slice(&base[offset..offset + len])
+                }
                 Op::Insert(bytes) => out.extend_from_slice(bytes),
             }
         }
@@ -198,6 +238,62 @@ mod tests {
         let parsed = Delta::parse(&d).unwrap();
         assert_eq!((parsed.base_size, parsed.result_size), (43, 18));
         assert_eq!(parsed.apply(base).unwrap(), b"the quick red fox!");
+        let mut copies = vec![Copied {
+            at: 9,
+            len: 9,
+            from: 9,
+        }];
+        parsed.apply_recording(base, &mut copies).unwrap();
+        assert_eq!(
+            copies,
+            [
+                Copied {
+                    at: 0,
+                    len: 10,
+                    from: 0
+                },
+                Copied {
+                    at: 13,
+                    len: 4,
+                    from: 15
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn copies_that_continue_each_other_are_recorded_as_one() {
+        let base = b"0123456789";
+        // copy 0..4, copy 4..6 (continues), copy 2..3 (does not), insert,
+        // copy 3..5 (continues in the base, not in the result).
+        let ops = [0x90, 4, 0x91, 4, 2, 0x91, 2, 1, 1, b'x', 0x91, 3, 2];
+        let d = delta(10, 10, &ops);
+        let mut copies = Vec::new();
+        let out = Delta::parse(&d)
+            .unwrap()
+            .apply_recording(base, &mut copies)
+            .unwrap();
+        assert_eq!(out, b"0123452x34");
+        assert_eq!(
+            copies,
+            [
+                Copied {
+                    at: 0,
+                    len: 6,
+                    from: 0
+                },
+                Copied {
+                    at: 6,
+                    len: 1,
+                    from: 2
+                },
+                Copied {
+                    at: 8,
+                    len: 2,
+                    from: 3
+                },
+            ]
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!    share and which is freed after the last of them. Roots are spread
 //!    over the threads, and a node's children are offered to idle threads,
 //!    so one file with thousands of versions does not pin a single
-//!    thread. Each blob goes to the scanner as soon as it is decoded.
+//!    thread. Each blob goes to the scanner as soon as it is decoded,
+//!    a delta together with the ranges it copied from its parent and
+//!    whatever the visitor kept of the parent ([`super::lineage`]).
 //!
 //! gix reads the index and the entry headers. Its own delta-tree traversal
 //! is not used: building its tree re-reads every header on one thread,
@@ -34,7 +36,8 @@ use gix::odb::pack;
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use super::delta::Delta;
+use super::delta::{Copied, Delta};
+use super::lineage::{Derivation, Kept, Lineage};
 use super::{release_mapped_pages, LocalTally, Scanner, RELEASE_EVERY};
 
 /// "No entry" in `u32` entry links.
@@ -406,6 +409,13 @@ struct Decoder<'a, 'p> {
     consumed: AtomicU64,
 }
 
+/// A decoded blob that deltas are built on, shared by them.
+struct Parent {
+    content: Vec<u8>,
+    /// What the visitor kept of it, if anything.
+    kept: Option<Kept>,
+}
+
 /// What decoding one entry gave.
 enum Decoded {
     Content(Vec<u8>),
@@ -438,17 +448,19 @@ impl Decoder<'_, '_> {
         &'s self,
         scope: &rayon::Scope<'s>,
         mut entry: u32,
-        mut base: Option<Arc<Vec<u8>>>,
+        mut base: Option<Arc<Parent>>,
     ) {
         let mut local = LocalTally::new(self.scanner.tally);
+        // Where a delta's bytes come from in its base, reused per blob.
+        let mut copies: Vec<Copied> = Vec::new();
         loop {
             let children = self.forest.children(entry);
             let decoded = self.decode(
                 entry,
-                base.as_deref().map(Vec::as_slice),
+                base.as_deref().map(|p| p.content.as_slice()),
                 children.is_empty(),
+                &mut copies,
             );
-            drop(base.take());
             let content = match decoded {
                 Ok(Decoded::Content(content)) => content,
                 Ok(Decoded::TooLarge(size)) => {
@@ -460,24 +472,44 @@ impl Decoder<'_, '_> {
                     return;
                 }
             };
-            self.scanner
-                .blob(self.forest.id(entry), &content, &mut local);
+            let lineage = Lineage {
+                base: base
+                    .as_deref()
+                    .and_then(|p| p.kept.as_deref())
+                    .map(|kept| Derivation {
+                        base: kept,
+                        copies: &copies,
+                    }),
+                has_deltas: !children.is_empty(),
+            };
+            let kept = self
+                .scanner
+                .blob(self.forest.id(entry), &content, lineage, &mut local);
+            // The base is freed here, after its delta was visited with it.
+            drop(base.take());
             let Some((&last, others)) = children.split_last() else {
                 return;
             };
-            let content = Arc::new(content);
+            let parent = Arc::new(Parent { content, kept });
             for &child in others {
-                let content = Arc::clone(&content);
-                scope.spawn(move |scope| self.chain(scope, child, Some(content)));
+                let parent = Arc::clone(&parent);
+                scope.spawn(move |scope| self.chain(scope, child, Some(parent)));
             }
             entry = last;
-            base = Some(content);
+            base = Some(parent);
         }
     }
 
-    /// One entry's content: inflated, and for a delta applied to `base`.
-    /// A leaf over the size limit is not built.
-    fn decode(&self, entry: u32, base: Option<&[u8]>, leaf: bool) -> Result<Decoded, String> {
+    /// One entry's content: inflated, and for a delta applied to `base`
+    /// (with the ranges it copies from `base` in `copies`). A leaf over the
+    /// size limit is not built.
+    fn decode(
+        &self,
+        entry: u32,
+        base: Option<&[u8]>,
+        leaf: bool,
+        copies: &mut Vec<Copied>,
+    ) -> Result<Decoded, String> {
         let forest = self.forest;
         let node = &forest.nodes[entry as usize];
         let end = forest.offsets[entry as usize + 1];
@@ -495,7 +527,7 @@ impl Decoder<'_, '_> {
             return Ok(Decoded::TooLarge(delta.result_size));
         }
         delta
-            .apply(base)
+            .apply_recording(base, copies)
             .map(Decoded::Content)
             .map_err(|e| forest.message(e))
     }
