@@ -134,10 +134,53 @@ impl Fixture {
         .collect()
     }
 
+    /// The index of the repository's (first) pack.
+    fn pack_index(&self) -> PathBuf {
+        std::fs::read_dir(self.repo.join(".git/objects/pack"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "idx"))
+            .unwrap()
+    }
+
+    /// Overwrites the middle of `id`'s compressed data in the repository's
+    /// single pack, so that it no longer inflates.
+    fn damage_pack_entry(&self, id: ObjectId) {
+        let idx = self.pack_index();
+        // `verify-pack -v`: "<id> <type> <size> <size-in-pack> <offset> …".
+        let listing = self.git(&["verify-pack", "-v", idx.to_str().unwrap()]);
+        let fields: Vec<u64> = listing
+            .lines()
+            .find(|l| l.starts_with(&id.to_string()))
+            .unwrap()
+            .split_whitespace()
+            .skip(3)
+            .take(2)
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (in_pack, offset) = (fields[0], fields[1]);
+        assert!(in_pack > 24, "{id}'s entry is too small to damage");
+        let pack = idx.with_extension("pack");
+        let mut bytes = std::fs::read(&pack).unwrap();
+        for b in &mut bytes[(offset + 8) as usize..(offset + in_pack - 8) as usize] {
+            *b = 0x55;
+        }
+        writable(&pack);
+        std::fs::write(&pack, bytes).unwrap();
+    }
+
     fn loose_path(&self, git_dir: &Path, id: ObjectId) -> PathBuf {
         let hex = id.to_string();
         git_dir.join("objects").join(&hex[..2]).join(&hex[2..])
     }
+}
+
+/// Git writes packs read-only.
+fn writable(path: &Path) {
+    let mut perms = std::fs::metadata(path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(path, perms).unwrap();
 }
 
 fn oid(hex: &str) -> ObjectId {
@@ -323,12 +366,7 @@ fn blob_contents(f: &Fixture) -> BTreeMap<ObjectId, Vec<u8>> {
 /// `(id, base)` of each delta entry in the repository's single pack, and
 /// the entry type bits of each (6: offset delta, 7: ref delta).
 fn pack_deltas(f: &Fixture) -> (Vec<(ObjectId, ObjectId)>, BTreeSet<u8>) {
-    let pack_dir = f.repo.join(".git/objects/pack");
-    let idx = std::fs::read_dir(&pack_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
+    let idx = f.pack_index();
     let pack = std::fs::read(idx.with_extension("pack")).unwrap();
     // `verify-pack -v`: "<id> <type> <size> <size-in-pack> <offset>
     // [<depth> <base id>]".
@@ -432,35 +470,7 @@ fn a_damaged_delta_base_costs_its_chain_and_nothing_else() {
     let lost = descendants(victim);
     assert!(lost.len() > 5, "premise: a chain hangs on the victim");
 
-    // Overwrite the middle of the victim's compressed data.
-    let pack_dir = f.repo.join(".git/objects/pack");
-    let idx = std::fs::read_dir(&pack_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
-    let listing = f.git(&["verify-pack", "-v", idx.to_str().unwrap()]);
-    let fields: Vec<u64> = listing
-        .lines()
-        .find(|l| l.starts_with(&victim.to_string()))
-        .unwrap()
-        .split_whitespace()
-        .skip(3)
-        .take(2)
-        .map(|n| n.parse().unwrap())
-        .collect();
-    let (in_pack, offset) = (fields[0], fields[1]);
-    assert!(in_pack > 24);
-    let pack = idx.with_extension("pack");
-    let mut bytes = std::fs::read(&pack).unwrap();
-    for b in &mut bytes[(offset + 8) as usize..(offset + in_pack - 8) as usize] {
-        *b = 0x55;
-    }
-    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&pack, perms).unwrap();
-    std::fs::write(&pack, bytes).unwrap();
+    f.damage_pack_entry(victim);
 
     let (visits, stats, counters) = scan_all(&f.open(), &threads());
     let got: BTreeMap<ObjectId, Vec<u8>> = visits.into_iter().collect();
@@ -896,35 +906,7 @@ fn corrupt_pack_entry_costs_only_that_object() {
     f.commit("blobs");
     f.git(&["repack", "-a", "-d", "-q"]);
     let victim = f.blob_id(&bodies[3]);
-    let pack_dir = f.repo.join(".git/objects/pack");
-    let idx = std::fs::read_dir(&pack_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
-    // `verify-pack -v`: "<id> <type> <size> <size-in-pack> <offset>".
-    let listing = f.git(&["verify-pack", "-v", idx.to_str().unwrap()]);
-    let line = listing
-        .lines()
-        .find(|l| l.starts_with(&victim.to_string()))
-        .unwrap();
-    let fields: Vec<u64> = line
-        .split_whitespace()
-        .skip(2)
-        .take(3)
-        .map(|n| n.parse().unwrap())
-        .collect();
-    let (in_pack, offset) = (fields[1], fields[2]);
-    let pack = idx.with_extension("pack");
-    let mut bytes = std::fs::read(&pack).unwrap();
-    for b in &mut bytes[(offset + 8) as usize..(offset + in_pack - 8) as usize] {
-        *b = 0x55;
-    }
-    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&pack, perms).unwrap();
-    std::fs::write(&pack, bytes).unwrap();
+    f.damage_pack_entry(victim);
 
     let (visits, stats, counters) = scan_all(&f.open(), &threads());
     let visited: HashSet<ObjectId> = visits.iter().map(|(id, _)| *id).collect();
@@ -945,19 +927,10 @@ fn random_damage_to_a_pack_never_panics_or_yields_wrong_content() {
     let f = Fixture::new();
     history_of_versions(&f, 30);
     f.git(&["gc", "-q", "--aggressive"]);
-    let pack_dir = f.repo.join(".git/objects/pack");
-    let idx = std::fs::read_dir(&pack_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
+    let idx = f.pack_index();
     let pack = idx.with_extension("pack");
-    for path in [&idx, &pack] {
-        let mut perms = std::fs::metadata(path).unwrap().permissions();
-        #[allow(clippy::permissions_set_readonly_false)]
-        perms.set_readonly(false);
-        std::fs::set_permissions(path, perms).unwrap();
-    }
+    writable(&idx);
+    writable(&pack);
     let (pristine_pack, pristine_idx) =
         (std::fs::read(&pack).unwrap(), std::fs::read(&idx).unwrap());
     let mut x = 0x2545_F491_4F6C_DD1Du64;

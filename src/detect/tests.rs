@@ -282,16 +282,7 @@ fn reference_hits(keywords: &[Vec<u8>], blob: &[u8]) -> Vec<(usize, usize)> {
 
 #[test]
 fn striped_keyword_search_equals_leftmost_longest_restarts() {
-    let set = crate::rules::builtin().unwrap();
-    let mut keywords: Vec<Vec<u8>> = Vec::new();
-    for rule in set.rules() {
-        for kw in &rule.keywords {
-            let kw = kw.to_ascii_lowercase().into_bytes();
-            if !keywords.contains(&kw) {
-                keywords.push(kw);
-            }
-        }
-    }
+    let keywords = builtin_keywords();
     let search = Keywords::new(&keywords).unwrap();
     // xorshift: a fixed, dependency-free stream of blobs.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;

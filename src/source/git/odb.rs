@@ -482,16 +482,6 @@ impl Scanner<'_> {
             return None;
         }
         local.counts.blobs += 1;
-        self.unique_blob(id, data, lineage, local)
-    }
-
-    fn unique_blob(
-        &self,
-        id: ObjectId,
-        data: &[u8],
-        lineage: Lineage<'_>,
-        local: &mut LocalTally<'_>,
-    ) -> Option<Kept> {
         match classify(data, self.opts) {
             Verdict::Scan => {
                 local.counts.scanned += 1;
@@ -518,6 +508,17 @@ impl Scanner<'_> {
             }
         }
         None
+    }
+
+    /// A blob its header says is over the size limit, not read: counted
+    /// once like any blob, then skipped.
+    fn oversized(&self, id: ObjectId, size: u64, local: &mut LocalTally<'_>) {
+        if self.seen.insert(id) {
+            local.counts.blobs += 1;
+            self.too_large(id, size, local);
+        } else {
+            local.counts.duplicate_blobs += 1;
+        }
     }
 
     fn too_large(&self, id: ObjectId, size: u64, local: &mut LocalTally<'_>) {
@@ -612,10 +613,7 @@ impl Scanner<'_> {
             return;
         }
         if size > self.opts.max_blob_size {
-            if self.seen.insert(id) {
-                local.counts.blobs += 1;
-                self.too_large(id, size, local);
-            }
+            self.oversized(id, size, local);
             return;
         }
         match store.try_find(&id, buf) {
@@ -653,10 +651,7 @@ impl Scanner<'_> {
             return;
         }
         if header.size() > self.opts.max_blob_size {
-            if self.seen.insert(id) {
-                local.counts.blobs += 1;
-                self.too_large(id, header.size(), local);
-            }
+            self.oversized(id, header.size(), local);
             return;
         }
         match repo.objects.try_find(&id, buf) {

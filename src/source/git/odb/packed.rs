@@ -464,7 +464,8 @@ impl Decoder<'_, '_> {
             let content = match decoded {
                 Ok(Decoded::Content(content)) => content,
                 Ok(Decoded::TooLarge(size)) => {
-                    self.skip_too_large(entry, size, &mut local);
+                    self.scanner
+                        .oversized(self.forest.id(entry), size, &mut local);
                     return;
                 }
                 Err(message) => {
@@ -553,16 +554,6 @@ impl Decoder<'_, '_> {
             return Err("it inflates to a different size than its header says");
         }
         Ok(out)
-    }
-
-    fn skip_too_large(&self, entry: u32, size: u64, local: &mut LocalTally<'_>) {
-        let id = self.forest.id(entry);
-        if self.scanner.seen.insert(id) {
-            local.counts.blobs += 1;
-            self.scanner.too_large(id, size, local);
-        } else {
-            local.counts.duplicate_blobs += 1;
-        }
     }
 
     /// `entry` cannot be decoded, and so neither can the deltas built on
