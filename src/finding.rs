@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::rules::{Confidence, Severity};
@@ -219,7 +219,7 @@ pub struct Finding {
     /// Set for every finding when a baseline is in use.
     pub baseline: Option<BaselineState>,
     /// Whether the credential is live (`--verify` only).
-    pub verification: Option<crate::verify::Verification>,
+    pub verification: Option<Verification>,
 }
 
 impl Finding {
@@ -286,6 +286,56 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
     h.update([0u8]);
     h.update(secret);
     hex::encode(&h.finalize()[..16])
+}
+
+// ---------------------------------------------------------------------------
+// Verification results
+//
+// Filled by `crate::verify` (`--verify` only), carried by `Finding` and read
+// by the reporters; defined here so that neither needs the stage above it.
+
+/// What verification concluded about a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The provider accepted the credential just now.
+    Live,
+    /// The provider definitely rejected it (revoked, wrong secret, expired).
+    Dead,
+    /// No verdict: timeout, throttling, clock skew, network, or a partner
+    /// credential (secret, tenant id) was not found.
+    Unknown,
+    /// Deliberately not sent: canary account, documentation key, or no
+    /// verifier for this kind of secret.
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Live => "live",
+            Status::Dead => "dead",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// The verification result attached to a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub status: Status,
+    /// Whose credential it is (live only): `arn`/`account`/`user_id` (AWS),
+    /// `client_email`/`project` (GCP), `tenant`/`client_id` or
+    /// `storage_account` (Azure).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub identity: BTreeMap<String, String>,
+    /// Why (dead, unknown, skipped; live with a caveat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When the provider was asked (RFC 3339, UTC); for offline verdicts,
+    /// when the verdict was made.
+    pub checked_at: String,
 }
 
 #[cfg(test)]

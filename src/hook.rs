@@ -1,29 +1,45 @@
-//! Git hooks: `keyhound hook install|uninstall|pre-push|pre-commit`.
+//! Git hooks as a library: installing and removing keyhound's hook
+//! scripts, the commits a push sends, and the message that blocks it.
 //!
 //! A pre-push hook is the last point where a leaked key is still only on
 //! the developer's machine; once pushed it must be treated as exposed. The
 //! hooks therefore scan exactly what is about to leave (the pushed commits,
 //! or the staged index for pre-commit) and block with advice on what to do.
+//! The commands (`keyhound hook …`), which run the scan and print, are
+//! `cli::hook`.
 //!
 //! Installed hooks are tiny shell scripts carrying [`MARKER`], so that
-//! `install` and `uninstall` never touch a hook someone else wrote.
+//! [`install`] and [`uninstall`] never touch a hook someone else wrote.
 
-use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clap::{Args, Subcommand};
-
-use crate::cli::{
-    exclude_history_paths, git_failure, incomplete, rule_set, suppress_places, usage, warn_all,
-    Exit, Failure,
-};
-use crate::config::Config;
-use crate::detect::Detector;
 use crate::finding::Finding;
-use crate::rules::Confidence;
-use crate::scan::{self, GitScope};
-use crate::source::git::{self, ObjectId, Repo, RevRange};
+use crate::source::git::{self, GitError, ObjectId, Repo, RevRange};
+
+/// Why a hook operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    /// The user asked for something keyhound will not do (overwrite a
+    /// foreign hook); a usage error.
+    #[error("{0}")]
+    Refused(String),
+    /// git handed the hook input it does not understand.
+    #[error("{0}")]
+    BadInput(String),
+    #[error("cannot {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+fn io(what: String) -> impl FnOnce(std::io::Error) -> HookError {
+    move |source| HookError::Io { what, source }
+}
 
 /// The line that identifies a hook as ours.
 pub const MARKER: &str = "# installed by keyhound";
@@ -31,66 +47,20 @@ pub const MARKER: &str = "# installed by keyhound";
 /// Suffix under which a foreign hook is kept when chaining.
 const CHAINED_SUFFIX: &str = ".keyhound-chained";
 
-/// `keyhound hook …`.
-#[derive(Debug, Subcommand)]
-pub enum HookCommand {
-    /// Install a pre-push (and optionally pre-commit) hook that runs keyhound.
-    Install(InstallArgs),
-    /// Remove hooks installed by keyhound, restoring chained originals.
-    Uninstall {
-        /// Repository (worktree or a directory inside it).
-        #[arg(value_name = "REPO", default_value = ".")]
-        repo: PathBuf,
-    },
-    /// Run as git's pre-push hook: scan the commits being pushed (reads
-    /// git's ref lines on standard input).
-    PrePush {
-        /// Name of the remote (passed by git; informational).
-        #[arg(value_name = "REMOTE")]
-        remote: Option<String>,
-        /// URL of the remote (passed by git; informational).
-        #[arg(value_name = "URL")]
-        url: Option<String>,
-    },
-    /// Run as git's pre-commit hook: scan the staged content.
-    PreCommit,
-}
-
-#[derive(Debug, Args)]
-pub struct InstallArgs {
-    /// Also install a pre-commit hook.
-    #[arg(long)]
-    pre_commit: bool,
-    /// Keep an existing hook and run it before keyhound.
-    #[arg(long)]
-    chain: bool,
-    /// Repository (worktree or a directory inside it).
-    #[arg(value_name = "REPO", default_value = ".")]
-    repo: PathBuf,
-}
-
-/// Runs a `keyhound hook` command.
-pub(crate) fn run(command: HookCommand) -> Result<Exit, Failure> {
-    match command {
-        HookCommand::Install(args) => install(&args),
-        HookCommand::Uninstall { repo } => uninstall(&repo),
-        HookCommand::PrePush { .. } => pre_push(),
-        HookCommand::PreCommit => pre_commit(),
-    }
-}
-
 // ---------------------------------------------------------------------------
 // install / uninstall
 
 /// Which hook, by git's name for it.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
     PrePush,
     PreCommit,
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub const ALL: [Kind; 2] = [Kind::PrePush, Kind::PreCommit];
+
+    pub fn name(self) -> &'static str {
         match self {
             Kind::PrePush => "pre-push",
             Kind::PreCommit => "pre-commit",
@@ -98,35 +68,35 @@ impl Kind {
     }
 }
 
-fn install(args: &InstallArgs) -> Result<Exit, Failure> {
-    let dir = hooks_dir(&args.repo)?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| incomplete(anyhow::anyhow!("cannot create {}: {e}", dir.display())))?;
-    let mut kinds = vec![Kind::PrePush];
-    if args.pre_commit {
-        kinds.push(Kind::PreCommit);
+/// Installs `kinds` into the hooks directory `dir`, running `exe`, and
+/// returns the paths written. Every hook is checked before any is written,
+/// so a refusal leaves nothing half-installed.
+pub fn install(
+    dir: &Path,
+    kinds: &[Kind],
+    chain: bool,
+    exe: &str,
+) -> Result<Vec<PathBuf>, HookError> {
+    std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+    for &kind in kinds {
+        check_installable(dir, kind, chain)?;
     }
-    // Check every hook before writing any, so a refusal leaves nothing
-    // half-installed.
-    for &kind in &kinds {
-        check_installable(&dir, kind, args.chain)?;
+    let mut written = Vec::new();
+    for &kind in kinds {
+        install_one(dir, kind, chain, exe)?;
+        written.push(dir.join(kind.name()));
     }
-    let exe = keyhound_path();
-    for &kind in &kinds {
-        install_one(&dir, kind, args.chain, &exe)?;
-        eprintln!("keyhound: installed {}", dir.join(kind.name()).display());
-    }
-    Ok(Exit::Clean)
+    Ok(written)
 }
 
 /// Refuses to replace a hook that is not ours unless chaining.
-fn check_installable(dir: &Path, kind: Kind, chain: bool) -> Result<(), Failure> {
+fn check_installable(dir: &Path, kind: Kind, chain: bool) -> Result<(), HookError> {
     let path = dir.join(kind.name());
     if !path.exists() || is_ours(&path) {
         return Ok(());
     }
     if !chain {
-        return Err(usage(anyhow::anyhow!(
+        return Err(HookError::Refused(format!(
             "{} exists and was not installed by keyhound; not overwriting it \
              (use --chain to keep it and run it before keyhound)",
             path.display()
@@ -134,7 +104,7 @@ fn check_installable(dir: &Path, kind: Kind, chain: bool) -> Result<(), Failure>
     }
     let chained = chained_path(dir, kind);
     if chained.exists() {
-        return Err(usage(anyhow::anyhow!(
+        return Err(HookError::Refused(format!(
             "cannot chain {}: {} already exists",
             path.display(),
             chained.display()
@@ -143,67 +113,67 @@ fn check_installable(dir: &Path, kind: Kind, chain: bool) -> Result<(), Failure>
     Ok(())
 }
 
-fn install_one(dir: &Path, kind: Kind, chain: bool, exe: &str) -> Result<(), Failure> {
+fn install_one(dir: &Path, kind: Kind, chain: bool, exe: &str) -> Result<(), HookError> {
     let path = dir.join(kind.name());
     let chained = chained_path(dir, kind);
     if path.exists() && !is_ours(&path) {
         // `check_installable` allowed this only with --chain.
-        std::fs::rename(&path, &chained).map_err(|e| {
-            incomplete(anyhow::anyhow!("cannot move {} aside: {e}", path.display()))
-        })?;
+        std::fs::rename(&path, &chained).map_err(io(format!("move {} aside", path.display())))?;
     }
     // A reinstall keeps running a hook chained earlier.
     let run_chained = chain || chained.exists();
     let script = hook_script(kind, exe, run_chained);
-    std::fs::write(&path, script)
-        .map_err(|e| incomplete(anyhow::anyhow!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, script).map_err(io(format!("write {}", path.display())))?;
     make_executable(&path)
 }
 
 #[cfg(unix)]
-fn make_executable(path: &Path) -> Result<(), Failure> {
+fn make_executable(path: &Path) -> Result<(), HookError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| incomplete(anyhow::anyhow!("cannot chmod {}: {e}", path.display())))
+        .map_err(io(format!("chmod {}", path.display())))
 }
 
 #[cfg(not(unix))]
-fn make_executable(_path: &Path) -> Result<(), Failure> {
+fn make_executable(_path: &Path) -> Result<(), HookError> {
     Ok(())
 }
 
-fn uninstall(repo: &Path) -> Result<Exit, Failure> {
-    let dir = hooks_dir(repo)?;
-    for kind in [Kind::PrePush, Kind::PreCommit] {
-        uninstall_one(&dir, kind)?;
-    }
-    Ok(Exit::Clean)
+/// What [`uninstall`] did with one hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// Ours, removed.
+    Removed(PathBuf),
+    /// Ours, removed, and the hook chained before it put back.
+    Restored(PathBuf),
+    /// Not ours: left as it is.
+    Foreign(PathBuf),
 }
 
-fn uninstall_one(dir: &Path, kind: Kind) -> Result<(), Failure> {
+/// Removes keyhound's hooks from `dir`, restoring chained originals.
+pub fn uninstall(dir: &Path) -> Result<Vec<Removal>, HookError> {
+    let mut done = Vec::new();
+    for kind in Kind::ALL {
+        done.extend(uninstall_one(dir, kind)?);
+    }
+    Ok(done)
+}
+
+fn uninstall_one(dir: &Path, kind: Kind) -> Result<Option<Removal>, HookError> {
     let path = dir.join(kind.name());
     if !path.exists() {
-        return Ok(());
+        return Ok(None);
     }
     if !is_ours(&path) {
-        eprintln!(
-            "keyhound: leaving {} (not installed by keyhound)",
-            path.display()
-        );
-        return Ok(());
+        return Ok(Some(Removal::Foreign(path)));
     }
-    std::fs::remove_file(&path)
-        .map_err(|e| incomplete(anyhow::anyhow!("cannot remove {}: {e}", path.display())))?;
+    std::fs::remove_file(&path).map_err(io(format!("remove {}", path.display())))?;
     let chained = chained_path(dir, kind);
     if chained.exists() {
-        std::fs::rename(&chained, &path).map_err(|e| {
-            incomplete(anyhow::anyhow!("cannot restore {}: {e}", chained.display()))
-        })?;
-        eprintln!("keyhound: restored {}", path.display());
-    } else {
-        eprintln!("keyhound: removed {}", path.display());
+        std::fs::rename(&chained, &path).map_err(io(format!("restore {}", chained.display())))?;
+        return Ok(Some(Removal::Restored(path)));
     }
-    Ok(())
+    Ok(Some(Removal::Removed(path)))
 }
 
 fn chained_path(dir: &Path, kind: Kind) -> PathBuf {
@@ -224,8 +194,8 @@ fn is_ours(path: &Path) -> bool {
 
 /// The hooks directory: `core.hooksPath` when set (relative to the worktree
 /// top, as git resolves it), else `<git-dir>/hooks`.
-fn hooks_dir(repo_path: &Path) -> Result<PathBuf, Failure> {
-    let repo = git::discover(repo_path).map_err(git_failure)?;
+pub fn hooks_dir(repo_path: &Path) -> Result<PathBuf, GitError> {
+    let repo = git::discover(repo_path)?;
     let top = repo
         .workdir()
         .map_or_else(|| repo.git_dir().to_path_buf(), Path::to_path_buf);
@@ -254,7 +224,7 @@ fn configured_hooks_path(top: &Path) -> Option<PathBuf> {
 
 /// The executable the hook should run: this one, by absolute path, so the
 /// hook works without keyhound on git's PATH; `keyhound` if unknown.
-fn keyhound_path() -> String {
+pub fn keyhound_path() -> String {
     std::env::current_exe()
         .ok()
         .and_then(|p| p.to_str().map(str::to_string))
@@ -298,19 +268,19 @@ fn hook_script(kind: Kind, exe: &str, chain: bool) -> String {
 
 /// One line of git's pre-push input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct PushLine {
-    local_sha: String,
-    remote_sha: String,
+pub struct PushLine {
+    pub local_sha: String,
+    pub remote_sha: String,
 }
 
 /// Parses `<local ref> <local sha> <remote ref> <remote sha>` lines;
 /// blank lines are ignored.
-fn parse_push_lines(input: &str) -> Result<Vec<PushLine>, Failure> {
+pub fn parse_push_lines(input: &str) -> Result<Vec<PushLine>, HookError> {
     let mut lines = Vec::new();
     for line in input.lines().filter(|l| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [_, local_sha, _, remote_sha] = fields[..] else {
-            return Err(usage(anyhow::anyhow!(
+            return Err(HookError::BadInput(format!(
                 "unexpected pre-push input line {line:?}"
             )));
         };
@@ -329,16 +299,14 @@ fn is_zero(sha: &str) -> bool {
 
 /// The commits a push sends: everything reachable from the pushed tips
 /// that the remote is known to have.
-fn push_range(repo: &Repo, lines: &[PushLine]) -> Result<RevRange, Failure> {
+pub fn push_range(repo: &Repo, lines: &[PushLine]) -> Result<RevRange, GitError> {
     let mut range = RevRange::default();
     let mut need_remote_tips = false;
     for line in lines {
         if is_zero(&line.local_sha) {
             continue; // deletion: nothing is sent
         }
-        range
-            .include
-            .push(repo.rev_parse(&line.local_sha).map_err(git_failure)?);
+        range.include.push(repo.rev_parse(&line.local_sha)?);
         // A new branch, or a force push over history we do not have:
         // exclude what the remote-tracking refs say the remote has.
         match known_commit(repo, &line.remote_sha) {
@@ -347,7 +315,7 @@ fn push_range(repo: &Repo, lines: &[PushLine]) -> Result<RevRange, Failure> {
         }
     }
     if need_remote_tips {
-        let tips = repo.ref_tips(&["refs/remotes/"]).map_err(git_failure)?;
+        let tips = repo.ref_tips(&["refs/remotes/"])?;
         range.exclude.extend(tips);
     }
     range.exclude.sort();
@@ -363,30 +331,10 @@ fn known_commit(repo: &Repo, sha: &str) -> Option<ObjectId> {
     repo.rev_parse(sha).ok()
 }
 
-fn pre_push() -> Result<Exit, Failure> {
-    let mut input = String::new();
-    for line in std::io::stdin().lock().lines() {
-        let line =
-            line.map_err(|e| incomplete(anyhow::anyhow!("cannot read pre-push input: {e}")))?;
-        input.push_str(&line);
-        input.push('\n');
-    }
-    let mut lines = parse_push_lines(&input)?;
-    if lines.is_empty() {
-        lines.extend(pre_commit_framework_line());
-    }
-    let repo = hook_repo()?;
-    let range = push_range(&repo, &lines)?;
-    if range.include.is_empty() {
-        return Ok(Exit::Clean);
-    }
-    scan_and_report(&repo, &GitScope::Range(range), Stage::Push)
-}
-
 /// The pre-commit framework runs pre-push hooks without git's stdin and
 /// passes the pushed range as `PRE_COMMIT_TO_REF` (local) and
 /// `PRE_COMMIT_FROM_REF` (remote, absent for a new branch) instead.
-fn pre_commit_framework_line() -> Option<PushLine> {
+pub fn pre_commit_framework_line() -> Option<PushLine> {
     let local_sha = std::env::var("PRE_COMMIT_TO_REF").ok()?;
     let remote_sha = std::env::var("PRE_COMMIT_FROM_REF").unwrap_or_else(|_| "0".repeat(40));
     Some(PushLine {
@@ -395,59 +343,26 @@ fn pre_commit_framework_line() -> Option<PushLine> {
     })
 }
 
-fn pre_commit() -> Result<Exit, Failure> {
-    let repo = hook_repo()?;
-    scan_and_report(&repo, &GitScope::Staged, Stage::Commit)
-}
-
 /// The repository git runs the hook for: `GIT_DIR` when git set it (as it
 /// does for `git --git-dir=… push`), else the one around the working
 /// directory, which git makes the worktree top before running hooks.
-fn hook_repo() -> Result<Repo, Failure> {
+pub fn hook_repo() -> Result<Repo, GitError> {
     match std::env::var_os("GIT_DIR") {
-        Some(dir) if !dir.is_empty() => git::open(Path::new(&dir)).map_err(git_failure),
-        _ => git::discover(Path::new(".")).map_err(git_failure),
+        Some(dir) if !dir.is_empty() => git::open(Path::new(&dir)),
+        _ => git::discover(Path::new(".")),
     }
 }
 
 /// Which hook is reporting; the advice differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
+pub enum Stage {
     Push,
     Commit,
 }
 
-/// Scans `scope` with the repository's `keyhound.toml` and blocks (exit 1)
-/// on unsuppressed findings.
-fn scan_and_report(repo: &Repo, scope: &GitScope, stage: Stage) -> Result<Exit, Failure> {
-    let root = repo
-        .workdir()
-        .map_or_else(|| repo.git_dir().to_path_buf(), Path::to_path_buf);
-    let config = Config::discover(&root).map_err(usage)?;
-    let set = rule_set(&[], &config)?;
-    let detector = Detector::new(&set).map_err(usage)?;
-    let confidence = config.confidence.unwrap_or(Confidence::Medium);
-    let options = git::HistoryOptions::default();
-    let mut outcome =
-        scan::run_git(&detector, repo, scope, &options, confidence, false).map_err(git_failure)?;
-    // The same triage as `keyhound git`: config excludes, allowlists and
-    // the ignore file, one finding per secret.
-    exclude_history_paths(&root, &config.exclude, &mut outcome.findings)?;
-    warn_all(&suppress_places(None, &root, &set, &mut outcome.findings)?);
-    let findings = crate::group::group(outcome.findings);
-    let reported: Vec<&Finding> = findings.iter().filter(|f| f.is_reported()).collect();
-    if reported.is_empty() {
-        return Ok(Exit::Clean);
-    }
-    let message = block_message(&reported, stage);
-    // A closed stderr cannot be reported anywhere; the exit code still blocks.
-    let _ = std::io::stderr().lock().write_all(message.as_bytes());
-    Ok(Exit::Findings)
-}
-
 /// The text printed when blocking: each finding (secret redacted), then
 /// what to do, rotation first because the key may already be exposed.
-fn block_message(findings: &[&Finding], stage: Stage) -> String {
+pub fn block_message(findings: &[&Finding], stage: Stage) -> String {
     let what = match stage {
         Stage::Push => "push",
         Stage::Commit => "commit",

@@ -20,14 +20,21 @@
 //! - [`suppress`]: inline `keyhound:allow`, rule allowlists,
 //!   `.keyhoundignore`, baselines.
 //! - [`group`]: one finding per secret, with every place it occurs.
-//! - [`finding`]: the reported unit, its location and fingerprint.
+//! - [`finding`]: the reported unit, its location and fingerprint, and the
+//!   verification result it carries.
 //! - [`report`]: findings to text, JSON, JSONL or SARIF 2.1.0.
 //! - [`scan`]: wires the stages together for one run.
 //! - [`verify`]: `--verify` only: checks found credentials with their
 //!   provider, after triage. The only code that sends a secret over the
 //!   network (`verify::transport`).
-//! - [`cli`]: the commands, triage of a finished scan, exit codes;
-//!   [`hook`]: git hooks built on the same scan.
+//! - [`hook`]: git hooks as a library: hook scripts, the commits a push
+//!   sends, the message that blocks it.
+//! - [`cli`]: every command (`scan`, `git`, `baseline`, `rules`, `hook`,
+//!   `verify`), triage of a finished scan, printing, exit codes. Nothing
+//!   below it knows about clap or exit codes.
+//!
+//! `docs/architecture.md` says what each module may import; `tests/layers.rs`
+//! holds the code to it.
 
 pub mod cli;
 pub mod config;

@@ -1,7 +1,11 @@
-//! Command-line interface: clap definitions and dispatch.
+//! Command-line interface: clap definitions, dispatch, exit codes.
 //!
-//! Each command returns an [`Exit`]; `main` maps it to the process exit
-//! code. Errors carry their context and are printed once, here.
+//! One module per command, each a thin layer over the library:
+//! `scan_cmd` (`scan`, `git`), `baseline_cmd`, `rules_cmd`, `hook_cmd`,
+//! `verify_cmd`; `triage` is the triage they share (allowlists, ignore
+//! file, grouping, baseline). Each command returns an [`Exit`]; `main` maps
+//! it to the process exit code. Errors carry their context and are printed
+//! once, here: [`Failure`] pairs an error with its exit code.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -23,11 +27,15 @@ use crate::suppress::{
 };
 
 mod baseline_cmd;
+mod hook_cmd;
 mod rules_cmd;
+mod scan_cmd;
 mod triage;
+mod verify_cmd;
 
+use scan_cmd::{run_git, run_scan, scan_files, scan_git, Scanned};
 use triage::triage;
-pub(crate) use triage::{exclude_history_paths, suppress_places, warn_all};
+use triage::{exclude_history_paths, suppress_places, warn_all};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,13 +81,13 @@ enum Command {
     Rules(RulesCommand),
     /// Install, remove or run git hooks that block leaked credentials.
     #[command(subcommand)]
-    Hook(crate::hook::HookCommand),
+    Hook(hook_cmd::HookCommand),
     /// Record today's findings as accepted, or find stale baseline entries.
     #[command(subcommand)]
     Baseline(BaselineCommand),
     /// Check credentials given directly or in a JSON/JSONL report written
     /// with --show-secrets (sends them to their provider).
-    Verify(crate::verify::command::VerifyCommand),
+    Verify(verify_cmd::VerifyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,7 +176,7 @@ struct OutputArgs {
     #[command(flatten)]
     triage: TriageArgs,
     #[command(flatten)]
-    verify: crate::verify::command::VerifyArgs,
+    verify: verify_cmd::VerifyArgs,
 }
 
 /// What is reported: ignore file, baseline, grouping.
@@ -308,19 +316,19 @@ pub fn main() -> ExitCode {
 
 /// An error and the exit code it maps to.
 #[derive(Debug)]
-pub(crate) struct Failure(Exit, anyhow::Error);
+pub struct Failure(Exit, anyhow::Error);
 
-pub(crate) fn usage(err: impl Into<anyhow::Error>) -> Failure {
+fn usage(err: impl Into<anyhow::Error>) -> Failure {
     Failure(Exit::Usage, err.into())
 }
 
-pub(crate) fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
+fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
     Failure(Exit::Incomplete, err.into())
 }
 
 /// A revision or path the user named is a usage error; a repository that
 /// cannot be read means the scan could not complete.
-pub(crate) fn git_failure(err: git::GitError) -> Failure {
+fn git_failure(err: git::GitError) -> Failure {
     match err {
         git::GitError::NotARepository { .. } | git::GitError::BadRevision { .. } => usage(err),
         other => incomplete(other),
@@ -338,10 +346,10 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             Ok(Exit::Clean)
         }
         Command::Rules(RulesCommand::Check { file }) => rules_cmd::check_rules(&file),
-        Command::Hook(command) => crate::hook::run(command),
+        Command::Hook(command) => hook_cmd::run(command),
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd::create(args),
         Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
-        Command::Verify(command) => crate::verify::command::run(command),
+        Command::Verify(command) => verify_cmd::run(command),
     }
 }
 
@@ -353,7 +361,7 @@ fn load_config(args: &RuleArgs, root: &Path) -> Result<Config, Failure> {
 }
 
 /// Builtins, then `keyhound.toml`'s rules, then `--rules` files (last wins).
-pub(crate) fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
+fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
     let mut set = rules::builtin().map_err(incomplete)?;
     config.add_rules(&mut set).map_err(usage)?;
     for file in files {
@@ -363,230 +371,4 @@ pub(crate) fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Fa
     config.apply(&mut set).map_err(usage)?;
     set.validate_references().map_err(usage)?;
     Ok(set)
-}
-
-/// A finished scan, before triage and reporting.
-struct Scanned {
-    set: RuleSet,
-    outcome: scan::Outcome,
-    /// Where `keyhound.toml` and `.keyhoundignore` are looked for.
-    config_root: PathBuf,
-    /// SARIF's `%SRCROOT%` (`None`: stdin).
-    report_root: Option<PathBuf>,
-    vcs: Option<report::Vcs>,
-    /// `--verify`: what to verify, planned while blobs were in memory;
-    /// sent only after triage.
-    verifier: crate::verify::command::ScanVerifier,
-}
-
-fn run_scan(args: ScanArgs) -> Result<Exit, Failure> {
-    let scanned = scan_files(&args)?;
-    finish(&args.output, scanned)
-}
-
-fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    if stdin && args.paths.len() > 1 {
-        return Err(usage(anyhow::anyhow!(
-            "`-` (stdin) cannot be combined with other paths"
-        )));
-    }
-    let namer = PathNamer::for_roots(&args.paths);
-    let config_root = if stdin { Path::new(".") } else { namer.base() };
-    let config = load_config(&args.output.rules, config_root)?;
-    let set = rule_set(&args.output.rules.rules, &config)?;
-    let detector = Detector::new(&set).map_err(usage)?;
-
-    let walk = WalkOptions {
-        no_ignore: args.no_ignore,
-        hidden: args.hidden || !args.no_hidden,
-        exclude: args
-            .exclude
-            .iter()
-            .chain(&config.exclude)
-            .cloned()
-            .collect(),
-        max_file_size: args.max_file_size,
-        binary: args.binary,
-        follow_links: !args.no_follow,
-        threads: args.threads,
-    };
-    let input = if stdin {
-        Input::Stdin
-    } else {
-        Input::Paths(args.paths.clone())
-    };
-    let confidence = min_confidence(&args.output, &config);
-    let verifying = crate::verify::command::ScanVerifier::new(&args.output.verify)?;
-    let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
-    let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
-    let outcome = scan::run_observed(&detector, &input, &walk, &namer, confidence, observer)
-        .map_err(usage)?;
-    let root = (!stdin).then(|| std::fs::canonicalize(namer.base()).unwrap_or_default());
-    Ok(Scanned {
-        set,
-        outcome,
-        config_root: config_root.to_path_buf(),
-        report_root: root,
-        vcs: None,
-        verifier: verifying,
-    })
-}
-
-fn run_git(args: GitArgs) -> Result<Exit, Failure> {
-    let scanned = scan_git(&args)?;
-    finish(&args.output, scanned)
-}
-
-fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
-    let repo = git::open(&args.repo).map_err(usage)?;
-    let root = repo
-        .workdir()
-        .map_or_else(|| repo.git_dir().to_path_buf(), Path::to_path_buf);
-    let config = load_config(&args.output.rules, &root)?;
-    let set = rule_set(&args.output.rules.rules, &config)?;
-    let detector = Detector::new(&set).map_err(usage)?;
-    let scope = if let Some(range) = &args.range {
-        GitScope::Range(repo.parse_range(range).map_err(git_failure)?)
-    } else if let Some(since) = &args.since {
-        GitScope::Range(repo.since(since).map_err(git_failure)?)
-    } else if args.staged {
-        GitScope::Staged
-    } else {
-        GitScope::Full {
-            branch: args.branch.clone(),
-        }
-    };
-    let options = git::HistoryOptions {
-        max_blob_size: args.max_file_size,
-        binary: args.binary,
-        threads: args.threads,
-    };
-    let confidence = min_confidence(&args.output, &config);
-    let verifying = crate::verify::command::ScanVerifier::new(&args.output.verify)?;
-    let observe = |blob: &[u8], found: &[crate::finding::Finding]| verifying.observe(blob, found);
-    let observer: Option<scan::Observer<'_>> = verifying.enabled().then_some(&observe);
-    let mut outcome = scan::run_git_observed(
-        &detector,
-        &repo,
-        &scope,
-        &options,
-        confidence,
-        args.progress || std::io::stderr().is_terminal(),
-        observer,
-    )
-    .map_err(git_failure)?;
-    exclude_history_paths(&root, &config.exclude, &mut outcome.findings)?;
-    let p = repo.provenance();
-    let vcs = report::Vcs {
-        repository_uri: p.repository_uri.unwrap_or_else(|| file_uri(&root)),
-        revision_id: p.revision_id,
-        branch: p.branch,
-    };
-    Ok(Scanned {
-        set,
-        outcome,
-        config_root: root.clone(),
-        report_root: Some(root),
-        vcs: Some(vcs),
-        verifier: verifying,
-    })
-}
-
-/// `file://` URI of a local repository without a remote.
-fn file_uri(path: &Path) -> String {
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    git::file_uri(&abs)
-}
-
-fn min_confidence(args: &OutputArgs, config: &Config) -> Confidence {
-    args.confidence
-        .or(config.confidence)
-        .unwrap_or(Confidence::Medium)
-}
-
-/// Triages, writes the report and decides the exit code.
-fn finish(args: &OutputArgs, mut scanned: Scanned) -> Result<Exit, Failure> {
-    let mut triaged = triage(&args.triage, &mut scanned)?;
-    scanned.verifier.finish(&args.verify, &mut triaged.findings);
-    let outcome = &scanned.outcome;
-    let report = report::Report {
-        findings: &triaged.findings,
-        stats: &outcome.stats,
-        rules: &scanned.set,
-        root: scanned.report_root.clone(),
-        vcs: scanned.vcs.clone(),
-        absent: &triaged.absent,
-        warnings: &triaged.warnings,
-    };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let options = report::Options {
-        show_secrets: args.show_secrets,
-        color: match args.color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-        },
-        include_suppressed: args.triage.include_suppressed,
-    };
-    write_report(args.format, &report, &options, args.output.as_deref())?;
-    if args.format != Format::Text {
-        warn_skips(&outcome.stats);
-    }
-    let reported = triaged.findings.iter().any(Finding::is_reported);
-    Ok(if reported {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    })
-}
-
-fn write_report(
-    format: Format,
-    report: &report::Report<'_>,
-    options: &report::Options,
-    output: Option<&Path>,
-) -> Result<(), Failure> {
-    let result = match output {
-        Some(path) => {
-            let file = std::fs::File::create(path).map_err(|e| {
-                incomplete(anyhow::anyhow!("cannot create {}: {e}", path.display()))
-            })?;
-            let mut out = std::io::BufWriter::new(file);
-            report::write(format, report, options, &mut out).and_then(|()| out.flush())
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            report::write(format, report, options, &mut out).and_then(|()| out.flush())
-        }
-    };
-    match result {
-        // A closed pipe (`keyhound scan | head`) is the reader's choice.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| incomplete(anyhow::anyhow!("cannot write report: {e}"))),
-    }
-}
-
-/// Machine formats carry skips inside the report; say on stderr too, so a
-/// CI log shows that the scan was partial.
-fn warn_skips(stats: &crate::stats::Stats) {
-    let warnings: Vec<_> = stats
-        .skipped
-        .iter()
-        .filter(|s| s.reason.is_warning())
-        .collect();
-    if warnings.is_empty() {
-        return;
-    }
-    let mut by_reason = std::collections::BTreeMap::new();
-    for s in &warnings {
-        *by_reason.entry(s.reason.as_str()).or_insert(0usize) += 1;
-    }
-    let detail: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
-    eprintln!(
-        "keyhound: warning: skipped {} file(s): {}",
-        warnings.len(),
-        detail.join(", ")
-    );
 }

@@ -55,7 +55,7 @@ pub(super) fn triage(args: &TriageArgs, scanned: &mut Scanned) -> Result<Triaged
 /// allowlists (they belong to the rules), then the ignore file (it belongs
 /// to the repository). Either way a finding is marked, not dropped.
 /// Returns the ignore file's warnings, for the caller to show.
-pub(crate) fn suppress_places(
+pub(super) fn suppress_places(
     ignore_file: Option<&Path>,
     root: &Path,
     set: &RuleSet,
@@ -95,7 +95,7 @@ fn apply_ignore_file(
 /// `keyhound.toml`'s `exclude` for history scans: the walker applies it to
 /// files, but blobs are found without paths, so findings are dropped here
 /// when every path of their blob is excluded.
-pub(crate) fn exclude_history_paths(
+pub(super) fn exclude_history_paths(
     root: &Path,
     globs: &[String],
     findings: &mut Vec<Finding>,
@@ -133,7 +133,7 @@ pub(super) fn load_baseline(path: &Path) -> Result<(Baseline, Vec<Warning>), Fai
     Ok((baseline, warnings))
 }
 
-pub(crate) fn warn_all(warnings: &[Warning]) {
+pub(super) fn warn_all(warnings: &[Warning]) {
     for w in warnings {
         eprintln!("keyhound: warning: {w}");
     }

@@ -52,7 +52,7 @@ pub(crate) struct FindingView<'a> {
     suppression: Option<&'a Suppression>,
     /// `--verify` result: status, identity, reason, checked_at.
     #[serde(skip_serializing_if = "Option::is_none")]
-    verification: Option<&'a crate::verify::Verification>,
+    verification: Option<&'a crate::finding::Verification>,
 }
 
 /// One place of a finding's secret.

@@ -264,7 +264,7 @@ fn level(severity: Severity) -> s::ResultLevel {
 /// A credential proven live is an error whatever the rule's severity.
 fn result_level(finding: &Finding) -> s::ResultLevel {
     match &finding.verification {
-        Some(v) if v.status == crate::verify::Status::Live => s::ResultLevel::Error,
+        Some(v) if v.status == crate::finding::Status::Live => s::ResultLevel::Error,
         _ => level(finding.severity),
     }
 }

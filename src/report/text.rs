@@ -205,11 +205,11 @@ fn place_label(place: &Place) -> String {
 
 /// `  verified    live (arn=…, account=…)` or `  verified    dead: why`.
 fn write_verification(
-    v: &crate::verify::Verification,
+    v: &crate::finding::Verification,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    use crate::verify::Status;
+    use crate::finding::Status;
     let style = match v.status {
         Status::Live => fg(AnsiColor::Red).bold(),
         Status::Dead => fg(AnsiColor::Green),

@@ -19,8 +19,6 @@
 //! - [`aws`], [`gcp`], [`azure`]: what each provider is sent and how its
 //!   answer is classified; [`sigv4`] signs AWS requests.
 //! - [`input`]: reads credentials for `keyhound verify`.
-//! - [`command`]: the `--verify` options of `scan`/`git` and the
-//!   `keyhound verify` command.
 //!
 //! Secrets reach this module as [`Secret`]s and are exposed only while a
 //! request is built; error messages and reasons never contain them.
@@ -30,14 +28,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+// The result model lives beside `Finding`, which carries it; re-exported
+// here because the verifiers produce it.
 use crate::finding::{Finding, Secret};
+pub use crate::finding::{Status, Verification};
 
 pub mod aws;
 pub mod azure;
-pub mod command;
 pub mod gcp;
 pub mod input;
 pub mod plan;
@@ -46,50 +45,6 @@ pub mod transport;
 
 pub use plan::Plans;
 pub use transport::{Endpoints, Provider, Transport};
-
-/// What verification concluded about a credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// The provider accepted the credential just now.
-    Live,
-    /// The provider definitely rejected it (revoked, wrong secret, expired).
-    Dead,
-    /// No verdict: timeout, throttling, clock skew, network, or a partner
-    /// credential (secret, tenant id) was not found.
-    Unknown,
-    /// Deliberately not sent: canary account, documentation key, or no
-    /// verifier for this kind of secret.
-    Skipped,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Live => "live",
-            Status::Dead => "dead",
-            Status::Unknown => "unknown",
-            Status::Skipped => "skipped",
-        }
-    }
-}
-
-/// The verification result attached to a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verification {
-    pub status: Status,
-    /// Whose credential it is (live only): `arn`/`account`/`user_id` (AWS),
-    /// `client_email`/`project` (GCP), `tenant`/`client_id` or
-    /// `storage_account` (Azure).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub identity: BTreeMap<String, String>,
-    /// Why (dead, unknown, skipped; live with a caveat).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// When the provider was asked (RFC 3339, UTC); for offline verdicts,
-    /// when the verdict was made.
-    pub checked_at: String,
-}
 
 /// One verifier's answer for one credential, before it is stamped.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -205,11 +205,12 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The official SARIF 2.1.0 schema (`../shared/sarif/`).
+/// The official SARIF 2.1.0 schema, carried in `tests/fixtures/` (see
+/// `tests/fixtures/README.md` for its origin and license).
 pub fn sarif_schema() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/sarif/sarif-schema-2.1.0.json"
+        "/tests/fixtures/sarif-schema-2.1.0.json"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("the SARIF schema is JSON")

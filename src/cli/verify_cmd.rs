@@ -1,5 +1,6 @@
-//! Command-line glue: the `--verify` options of `scan` and `git`, and the
-//! `keyhound verify` command.
+//! `--verify` for `scan` and `git`, and `keyhound verify`: clap options,
+//! reading reports, printing results. Verification itself is
+//! [`crate::verify`].
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -9,11 +10,11 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::input::{self, Entry};
-use super::plan::Item;
-use super::{Endpoints, Plans, Settings, Status, Verification};
-use crate::cli::{incomplete, usage, Exit, Failure};
-use crate::finding::{fingerprint, Finding, Secret};
+use super::{incomplete, usage, Exit, Failure};
+use crate::finding::{fingerprint, Finding, Secret, Status, Verification};
+use crate::verify::input::{self, Entry};
+use crate::verify::plan::Item;
+use crate::verify::{self as verifier, Endpoints, Plans, Settings};
 
 /// How verification behaves and where it may send requests.
 #[derive(Debug, Clone, Args)]
@@ -60,7 +61,7 @@ pub struct VerifyArgs {
 
 impl VerifyOptions {
     /// Validated settings; prints a warning per endpoint override.
-    pub(crate) fn settings(&self) -> Result<Settings, Failure> {
+    pub(super) fn settings(&self) -> Result<Settings, Failure> {
         let endpoints = Endpoints {
             aws_sts: self.aws_sts_endpoint.clone(),
             gcp_token: self.gcp_token_endpoint.clone(),
@@ -104,23 +105,23 @@ fn verify_findings(
     findings: &mut Vec<Finding>,
     plans: Plans,
 ) {
-    let results = super::verify_plans(plans, settings);
-    super::attach(findings, &results);
+    let results = verifier::verify_plans(plans, settings);
+    verifier::attach(findings, &results);
     if args.only_verified {
-        super::retain_live(findings);
+        verifier::retain_live(findings);
     }
 }
 
 /// `--verify` for one scan: collects what to verify while blobs are in
 /// memory, verifies once the scan is done. Without `--verify` it observes
 /// nothing and nothing is sent anywhere.
-pub(crate) struct ScanVerifier {
+pub(super) struct ScanVerifier {
     settings: Option<Settings>,
     plans: std::sync::Mutex<Plans>,
 }
 
 impl ScanVerifier {
-    pub(crate) fn new(args: &VerifyArgs) -> Result<ScanVerifier, Failure> {
+    pub(super) fn new(args: &VerifyArgs) -> Result<ScanVerifier, Failure> {
         Ok(ScanVerifier {
             settings: if args.verify {
                 Some(args.options.settings()?)
@@ -131,11 +132,11 @@ impl ScanVerifier {
         })
     }
 
-    pub(crate) fn enabled(&self) -> bool {
+    pub(super) fn enabled(&self) -> bool {
         self.settings.is_some()
     }
 
-    pub(crate) fn observe(&self, blob: &[u8], findings: &[Finding]) {
+    pub(super) fn observe(&self, blob: &[u8], findings: &[Finding]) {
         self.plans
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -144,7 +145,7 @@ impl ScanVerifier {
 
     /// Runs after triage, so only findings that are neither suppressed
     /// (inline, ignore file) nor excluded are verified.
-    pub(crate) fn finish(self, args: &VerifyArgs, findings: &mut Vec<Finding>) {
+    pub(super) fn finish(self, args: &VerifyArgs, findings: &mut Vec<Finding>) {
         if let Some(settings) = &self.settings {
             let mut plans = self.plans.into_inner().unwrap_or_else(|e| e.into_inner());
             let wanted: std::collections::HashSet<&str> = findings
@@ -200,7 +201,7 @@ struct ResultView<'a> {
     verification: &'a Verification,
 }
 
-pub(crate) fn run(cmd: VerifyCommand) -> Result<Exit, Failure> {
+pub(super) fn run(cmd: VerifyCommand) -> Result<Exit, Failure> {
     let entries = entries(&cmd)?;
     if entries.is_empty() {
         return Err(usage(anyhow::anyhow!("no credentials to verify")));
@@ -214,7 +215,7 @@ pub(crate) fn run(cmd: VerifyCommand) -> Result<Exit, Failure> {
     for items in by_path.values() {
         plans.add_group(None, items);
     }
-    let results = super::verify_plans(plans, &settings);
+    let results = verifier::verify_plans(plans, &settings);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut live = false;
