@@ -312,14 +312,16 @@ pub fn run_git_incremental(
     repo.visit_blobs(&present, options, &again, &|id, blob| {
         blobs.visit(id, blob, git::Lineage::ALONE);
     });
-    let rechecked = again.files.load(std::sync::atomic::Ordering::Relaxed);
     let provenance = attribute_found(repo, &blobs, plan.branch, &counters)?;
     let findings = blobs.into_findings(&provenance);
+    let mut stats = counters.finish(started.elapsed());
+    // A known blob that can no longer be read must not make its findings
+    // look gone: its skip goes into the outcome like any other.
+    let again = again.finish(std::time::Duration::ZERO);
+    let rechecked = again.files_scanned;
+    stats.skipped.extend(again.skipped);
     Ok(IncrementalOutcome {
-        outcome: Outcome {
-            findings,
-            stats: counters.finish(started.elapsed()),
-        },
+        outcome: Outcome { findings, stats },
         history: new.stats,
         settled: new.settled,
         rechecked,

@@ -615,3 +615,76 @@ fn markdown_and_html_summaries_have_every_section_and_no_secret() {
         assert!(!html.contains(needle), "{needle} in the page");
     }
 }
+
+/// Overwrites the middle of `id`'s compressed data in the mirror's pack.
+fn damage_in_mirror(mirror: &Path, id: &str) {
+    let pack_dir = mirror.join("objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let listing = git(mirror, &["verify-pack", "-v", idx.to_str().unwrap()]);
+    let fields: Vec<u64> = listing
+        .lines()
+        .find(|l| l.starts_with(id))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .take(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let (in_pack, offset) = (fields[0], fields[1]);
+    assert!(in_pack > 20, "entry too small to damage");
+    let pack = idx.with_extension("pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    for b in &mut bytes[(offset + 6) as usize..(offset + in_pack - 6) as usize] {
+        *b = 0x55;
+    }
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+}
+
+#[test]
+fn a_corrupt_mirror_fails_its_repository_and_fixes_nothing() {
+    let org = Org::new();
+    let alpha = repo(org.path(), "alpha", Some(TOKEN_A));
+    let beta = repo(org.path(), "beta", None);
+    let list = org.list(
+        "repos.txt",
+        &[alpha.display().to_string(), beta.display().to_string()],
+    );
+    let (code, _, _) = org.run("a", &list, &[]);
+    assert_eq!(code, 1);
+    let blob = git(&alpha, &["rev-parse", "HEAD:config/app.env"]);
+    let mirror = std::fs::read_dir(org.path().join("cache-a"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("alpha-")
+        })
+        .unwrap();
+    damage_in_mirror(&mirror, &blob);
+
+    // The blob with the finding is known and read again: it cannot be,
+    // so the repository failed, and its finding is not "fixed".
+    let (code, report, err) = org.run("a", &list, &[]);
+    assert_eq!(code, 3, "{err}");
+    let a = repo_stats(&report, "alpha");
+    assert_eq!(a["status"], "failed", "{report:#}");
+    assert!(a["error"].as_str().unwrap().contains(&blob), "{a:#}");
+    assert_eq!(report["stats"]["fixed"], 0);
+    assert_eq!(repo_stats(&report, "beta")["status"], "complete");
+
+    // A fresh store over the damaged mirror: a full scan, failed too.
+    std::fs::remove_file(org.path().join("state-a.db")).unwrap();
+    let (code, report, _) = org.run("a", &list, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(repo_stats(&report, "alpha")["status"], "failed");
+}

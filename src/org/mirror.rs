@@ -209,6 +209,94 @@ fn kill_group(child: &mut std::process::Child) {
 mod tests {
     use super::*;
 
+    fn git_ok(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
+            .args([
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Every file under `dir`, read as bytes.
+    fn any_file_contains(dir: &Path, needle: &[u8]) -> bool {
+        std::fs::read_dir(dir).unwrap().any(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                any_file_contains(&p, needle)
+            } else {
+                std::fs::read(&p)
+                    .map(|b| b.windows(needle.len()).any(|w| w == needle))
+                    .unwrap_or(false)
+            }
+        })
+    }
+
+    #[test]
+    fn per_repository_environment_reaches_git_and_never_the_disk() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        git_ok(&src, &["init", "-q"]);
+        std::fs::write(src.join("a.txt"), "a\n").unwrap();
+        git_ok(&src, &["add", "."]);
+        git_ok(&src, &["commit", "-q", "-m", "a"]);
+        // The list names a host that does not exist; only the rewrite
+        // given through the environment (as a credential helper would be)
+        // makes it reachable. Its value stands in for a token.
+        let mut repo = RepoSpec::new("acme/app", "https://git.invalid/acme/app.git", None);
+        let real = format!("file://{}", src.display());
+        repo.env = vec![
+            ("GIT_CONFIG_COUNT".into(), "2".into()),
+            (
+                "GIT_CONFIG_KEY_0".into(),
+                format!("url.{real}.insteadOf").into(),
+            ),
+            (
+                "GIT_CONFIG_VALUE_0".into(),
+                "https://git.invalid/acme/app.git".into(),
+            ),
+            ("GIT_CONFIG_KEY_1".into(), "http.extraHeader".into()),
+            (
+                "GIT_CONFIG_VALUE_1".into(),
+                "Authorization: Bearer token-value-9f8e7d".into(),
+            ),
+        ];
+        let cache = tmp.path().join("cache");
+        let timeout = Duration::from_secs(60);
+        let (dir, how) = update(&repo, &cache, timeout).unwrap();
+        assert_eq!(how, Update::Cloned);
+        let (_, how) = update(&repo, &cache, timeout).unwrap();
+        assert_eq!(how, Update::Fetched);
+        assert!(!any_file_contains(&cache, b"token-value-9f8e7d"));
+        // The URL on disk is the list's.
+        let config = std::fs::read_to_string(dir.join("config")).unwrap();
+        assert!(
+            config.contains("url = https://git.invalid/acme/app.git"),
+            "{config}"
+        );
+        // Without it the same list entry fails, with git's reason.
+        repo.env.clear();
+        std::fs::remove_dir_all(&cache).unwrap();
+        let err = update(&repo, &cache, timeout).unwrap_err();
+        assert!(matches!(err, MirrorError::Git { op: "clone", .. }), "{err}");
+        assert!(
+            !cache.join(dir.file_name().unwrap()).exists(),
+            "no half mirror left"
+        );
+    }
+
     #[test]
     fn mirror_paths_are_safe_and_distinct() {
         let cache = Path::new("/c");
