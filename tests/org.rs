@@ -688,3 +688,80 @@ fn a_corrupt_mirror_fails_its_repository_and_fixes_nothing() {
     assert_eq!(code, 3);
     assert_eq!(repo_stats(&report, "alpha")["status"], "failed");
 }
+
+#[test]
+fn verify_rechecks_live_ones_each_run_and_dead_ones_only_with_reverify() {
+    const LIVE: &str = "AIzaSyDq3wJ8vRn2Kx7LpT4mZc9QeHb5YuN1oAs"; // keyhound:allow
+    const DEAD: &str = "AIzaSyBm7TqW2nXc4Rz9KpL6vHd3JeF8sUa5YgQ"; // keyhound:allow
+    let api = support::Server::start(|r: &support::Received| {
+        match r.header("x-goog-api-key") {
+        Some(LIVE) => (200, r#"{"projectId":"123"}"#.into()),
+        _ => (
+            400,
+            r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#.into(),
+        ),
+    }
+    });
+    let org = Org::new();
+    let alpha = repo(org.path(), "alpha", None);
+    commit_file(
+        &alpha,
+        "web/app.js",
+        &format!("const maps = \"{LIVE}\";\nconst old = \"{DEAD}\";\n"),
+        "maps",
+    );
+    let list = org.list("repos.txt", &[alpha.display().to_string()]);
+    let endpoint = api.url();
+    let verify = ["--verify", "--gcp-api-endpoint", endpoint.as_str()];
+    let sent = |key: &str| {
+        api.requests()
+            .iter()
+            .filter(|r| r.header("x-goog-api-key") == Some(key))
+            .count()
+    };
+    let status = |report: &Value| {
+        let mut s: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["secret"].as_str().unwrap().to_string(),
+                    f["verification"]["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        s.sort();
+        s
+    };
+
+    let (code, first, err) = org.run("a", &list, &verify);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!((sent(LIVE), sent(DEAD)), (1, 1));
+    assert_eq!(first["stats"]["live"], 1);
+    // Live first in the report.
+    assert_eq!(first["findings"][0]["verification"]["status"], "live");
+
+    let (_, second, _) = org.run("a", &list, &verify);
+    assert_eq!(
+        (sent(LIVE), sent(DEAD)),
+        (2, 1),
+        "dead ones are not sent again"
+    );
+    assert_eq!(
+        status(&second),
+        status(&first),
+        "the dead verdict is carried"
+    );
+
+    // Without --verify nothing is sent; the last verdicts are shown.
+    let (_, third, _) = org.run("a", &list, &[]);
+    assert_eq!((sent(LIVE), sent(DEAD)), (2, 1));
+    assert_eq!(status(&third), status(&first));
+    assert!(third["findings"][0]["verification"]["checked_at"].is_string());
+
+    let mut again = verify.to_vec();
+    again.push("--reverify");
+    org.run("a", &list, &again);
+    assert_eq!((sent(LIVE), sent(DEAD)), (3, 2));
+}

@@ -74,6 +74,8 @@ struct OrgArgs {
     /// With --verify: check dead ones again too.
     #[arg(long, requires = "verify")]
     reverify: bool,
+    #[command(flatten)]
+    verify_options: verify_cmd::VerifyOptions,
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = OrgFormat::Text)]
     format: OrgFormat,
@@ -133,11 +135,6 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         .state
         .clone()
         .ok_or_else(|| usage(anyhow::anyhow!("--state FILE is required")))?;
-    if args.verify {
-        return Err(usage(anyhow::anyhow!(
-            "--verify is not built for `keyhound org` yet (see docs/org.md)"
-        )));
-    }
     if args.format == OrgFormat::Sarif && args.out_dir.is_none() {
         return Err(usage(anyhow::anyhow!(
             "--format sarif writes one log per repository: give --out-dir DIR"
@@ -185,6 +182,14 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         repo_timeout: Duration::from_secs(args.repo_timeout.max(1)),
         history,
         min_confidence: confidence,
+        verify: if args.verify {
+            Some(run::Verify {
+                settings: args.verify_options.settings()?,
+                reverify: args.reverify,
+            })
+        } else {
+            None
+        },
     };
 
     let opened =

@@ -44,6 +44,17 @@ pub struct Settings {
     pub repo_timeout: Duration,
     pub history: git::HistoryOptions,
     pub min_confidence: Confidence,
+    /// `--verify`: check credentials with their provider.
+    pub verify: Option<Verify>,
+}
+
+/// `--verify` and `--reverify`.
+#[derive(Debug, Clone)]
+pub struct Verify {
+    pub settings: crate::verify::Settings,
+    /// Check credentials found dead before again too (otherwise only new,
+    /// live, unknown and skipped ones are sent again).
+    pub reverify: bool,
 }
 
 /// What happened to one repository.
@@ -262,6 +273,16 @@ fn scan_repo(
         }
         false
     };
+    // `--verify` plans are made while the blobs are in memory (a key id
+    // pairs with a secret nearby); sent only after triage.
+    let plans = Mutex::new(crate::verify::Plans::default());
+    let observe = |blob: &[u8], found: &[Finding]| {
+        plans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_blob(blob, found);
+    };
+    let observer: Option<scan::Observer<'_>> = settings.verify.is_some().then_some(&observe);
     let plan = scan::Incremental {
         known: &is_known,
         recheck: &known.with_findings,
@@ -273,7 +294,7 @@ fn scan_repo(
         &plan,
         &settings.history,
         settings.min_confidence,
-        None,
+        observer,
     )
     .map_err(|e| e.to_string())?;
     let mut settled = result.settled;
@@ -295,7 +316,18 @@ fn scan_repo(
     if let Ok(lists) = crate::suppress::allowlist::Allowlists::new(cx.rules) {
         lists.apply(&mut findings);
     }
-    let findings = crate::group::group(findings);
+    let mut findings = crate::group::group(findings);
+    let previous = store
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .findings(&repo.name)
+        .map_err(|e| e.to_string())?;
+    verify(
+        &mut findings,
+        plans.into_inner().unwrap_or_else(|e| e.into_inner()),
+        &previous,
+        settings.verify.as_ref(),
+    );
 
     let skipped: Vec<_> = result
         .outcome
@@ -336,6 +368,47 @@ fn scan_repo(
             with_findings,
         },
     })
+}
+
+/// `--verify` for one repository's findings, and the last verification of
+/// every finding not verified this time (so a report shows what was last
+/// known, with its time). Suppressed findings are never sent; dead ones
+/// only with `--reverify`.
+fn verify(
+    findings: &mut [Finding],
+    mut plans: crate::verify::Plans,
+    previous: &[state::Stored],
+    verify: Option<&Verify>,
+) {
+    use crate::finding::{Status, Verification};
+    let last: BTreeMap<&str, Verification> = previous
+        .iter()
+        .filter_map(|s| {
+            let v = serde_json::from_str(s.record.verification.as_deref()?).ok()?;
+            Some((s.record.fingerprint.as_str(), v))
+        })
+        .collect();
+    if let Some(v) = verify {
+        let wanted: HashSet<&str> = findings
+            .iter()
+            .filter(|f| f.suppression.is_none())
+            .filter(|f| {
+                v.reverify
+                    || last
+                        .get(f.fingerprint.as_str())
+                        .is_none_or(|l| l.status != Status::Dead)
+            })
+            .map(|f| f.fingerprint.as_str())
+            .collect();
+        plans.retain(|fp| wanted.contains(fp));
+        let results = crate::verify::verify_plans(plans, &v.settings);
+        crate::verify::attach(findings, &results);
+    }
+    for f in findings.iter_mut() {
+        if f.verification.is_none() && f.suppression.is_none() {
+            f.verification = last.get(f.fingerprint.as_str()).cloned();
+        }
+    }
 }
 
 /// One record per fingerprint: the reported group if there is one, else
