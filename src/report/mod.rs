@@ -121,6 +121,13 @@ impl Options {
     }
 }
 
+/// One finding as the JSON formats show it (the same fields, secret
+/// redacted unless `options.show_secrets`), for reports that wrap findings
+/// in documents of their own (`keyhound org`).
+pub fn finding_json(finding: &Finding, options: &Options) -> serde_json::Value {
+    serde_json::to_value(json::FindingView::new(finding, options)).unwrap_or_default()
+}
+
 /// Writes `report` in `format`.
 pub fn write(
     format: Format,
