@@ -1462,7 +1462,7 @@ def gen_jwt():
     f = File("jwt/supabase/.env.local")
     f.w("NEXT_PUBLIC_SUPABASE_URL=https://%s.supabase.co" % ref)
     f.w("NEXT_PUBLIC_SUPABASE_ANON_KEY=%s" % anon).P(anon, "jwt", "medium")
-    f.w("SUPABASE_SERVICE_ROLE_KEY=%s" % svc).P(svc, "jwt", "medium")
+    f.w("SUPABASE_SERVICE_ROLE_KEY=%s" % svc).P(svc, "supabase-service-role-key")
 
     # HAR capture with a cookie
     t = jwt(jwt_claims("https://shop.northwind.dev", "cust_30021", "shop", now - 7200, 7200), "ES256")
@@ -1664,7 +1664,7 @@ def gen_generic():
     tok = "pypi-AgEIcHlwaS5vcmc" + mixed(ALNUM + "-_", 120)
     f = File("generic/.pypirc")
     f.w("[distutils]\nindex-servers = pypi\n\n[pypi]\nusername = __token__")
-    f.w("password = %s" % tok).P(tok, G, "low")
+    f.w("password = %s" % tok).P(tok, "pypi-token")
 
     pw, cpw1, cpw2 = password(), url_password(), url_password()
     f = File("generic/config/services.toml")
