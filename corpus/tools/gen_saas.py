@@ -311,12 +311,31 @@ def gen(name):
     return GEN[name]()
 
 
+def openssl_rsa():
+    """A throwaway 1024-bit RSA key in PKCS#1 PEM, made by openssl now
+    (for rule examples only; the corpus embeds its keys)."""
+    import subprocess
+
+    return subprocess.run(
+        ["openssl", "genrsa", "-traditional", "1024"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def fill_value(kind, name):
+    if kind == "gen":
+        return gen(name)
+    pem = openssl_rsa()
+    if kind == "pem":  # escaped for a TOML basic string: literal \n
+        return pem.replace("\n", "\\\\n")
+    return base64.b64encode((pem + "\n").encode()).decode()  # pem64
+
+
 def fill(path):
     """Replaces every `@gen:NAME@` in `path` with a fresh value, seeded by
     the file name so a re-run of one file gives the same values."""
     rng.seed("%s:%s" % (SEED, os.path.basename(path)))
     text = open(path, encoding="utf-8").read()
-    text = re.sub(r"@gen:([A-Za-z0-9_.-]+)@", lambda m: gen(m.group(1)), text)
+    text = re.sub(r"@(gen|pem|pem64):([A-Za-z0-9_.-]+)@", lambda m: fill_value(m.group(1), m.group(2)), text)
     open(path, "w", encoding="utf-8").write(text)
 
 

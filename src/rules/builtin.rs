@@ -43,6 +43,16 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("ai.toml", include_str!("../../patterns/ai.toml")),
     ("edge.toml", include_str!("../../patterns/edge.toml")),
+    (
+        "cloud-hosts.toml",
+        include_str!("../../patterns/cloud-hosts.toml"),
+    ),
+    ("infra.toml", include_str!("../../patterns/infra.toml")),
+    ("data.toml", include_str!("../../patterns/data.toml")),
+    (
+        "kubernetes.toml",
+        include_str!("../../patterns/kubernetes.toml"),
+    ),
     ("jwt.toml", include_str!("../../patterns/jwt.toml")),
     ("generic.toml", include_str!("../../patterns/generic.toml")),
 ];
