@@ -339,6 +339,398 @@ def fill(path):
     open(path, "w", encoding="utf-8").write(text)
 
 
+# --------------------------------------------------------------- corpus
+
+# rule file stem -> corpus directory (this generator owns these).
+FAMILY = {
+    "gitlab": "hosting", "atlassian": "hosting", "registries": "hosting", "github": "hosting",
+    "chat": "chat", "mail": "mail", "twilio": "mail", "payments": "payments",
+    "identity": "saas", "observability": "saas", "productivity": "saas", "ai": "ai",
+    "edge": "edge", "cloud-hosts": "cloud-hosts", "infra": "infra", "data": "data",
+    "kubernetes": "kubernetes",
+}
+OWNED = sorted(set(FAMILY.values()))
+
+# (rule id, value generator, setting name, needs its name as context).
+# Order matters where rules pair: a SID/id line comes right before its
+# secret, within the pairing distance.
+SPECS = [
+    ("github-webhook-secret", "github-webhook-secret", "GITHUB_WEBHOOK_SECRET", True),
+    ("github-oauth-client-secret", "github-oauth-secret", "GITHUB_CLIENT_SECRET", True),
+    ("gitlab-pat", "glpat", "GITLAB_TOKEN", False),
+    ("gitlab-deploy-token", "gldt", "CI_DEPLOY_PASSWORD", False),
+    ("gitlab-runner-token", "glrt", "RUNNER_TOKEN", False),
+    ("gitlab-runner-registration-token", "GR1348941", "REGISTRATION_TOKEN", False),
+    ("gitlab-ci-job-token", "glcbt", "JOB_TOKEN", False),
+    ("gitlab-pipeline-trigger-token", "glptt", "TRIGGER_TOKEN", False),
+    ("gitlab-feed-token", "glft", "GITLAB_FEED_TOKEN", False),
+    ("gitlab-oauth-app-secret", "gloas", "GITLAB_OAUTH_SECRET", False),
+    ("gitlab-incoming-mail-token", "glimt", "INCOMING_EMAIL_TOKEN", False),
+    ("gitlab-agent-token", "glagent", "GITLAB_AGENT_TOKEN", False),
+    ("gitlab-scim-token", "glsoat", "SCIM_TOKEN", False),
+    ("gitlab-feature-flags-client-token", "glffct", "UNLEASH_INSTANCE_ID", False),
+    ("atlassian-api-token", "atlassian-api-token", "ATLASSIAN_API_TOKEN", False),
+    ("bitbucket-access-token", "bitbucket-access-token", "BITBUCKET_ACCESS_TOKEN", False),
+    ("bitbucket-app-password", "bitbucket-app-password", "BITBUCKET_APP_PASSWORD", False),
+    ("atlassian-api-token-legacy", "jira-legacy-token", "JIRA_API_TOKEN", True),
+    ("npm-access-token", "npm", "NPM_TOKEN", False),
+    ("pypi-token", "pypi", "TWINE_PASSWORD", False),
+    ("rubygems-api-key", "rubygems", "GEM_HOST_API_KEY", False),
+    ("nuget-api-key", "nuget", "NUGET_API_KEY", False),
+    ("dockerhub-pat", "dckr_pat", "DOCKERHUB_TOKEN", False),
+    ("dockerhub-oat", "dckr_oat", "DOCKER_ORG_TOKEN", False),
+    ("crates-io-token", "cratesio", "CARGO_REGISTRY_TOKEN", True),
+    ("jfrog-api-key", "jfrog-api-key", "ARTIFACTORY_API_KEY", False),
+    ("jfrog-reference-token", "jfrog-reference", "JFROG_ACCESS_TOKEN", False),
+    ("huggingface-token", "hf", "HF_TOKEN", False),
+    ("huggingface-org-token", "hf-org", "HUGGINGFACE_ORG_TOKEN", False),
+    ("slack-bot-token", "xoxb", "SLACK_BOT_TOKEN", False),
+    ("slack-user-token", "xoxp", "SLACK_USER_TOKEN", False),
+    ("slack-app-token", "xapp", "SLACK_APP_TOKEN", False),
+    ("slack-rotating-token", "xoxe", "SLACK_CONFIG_TOKEN", False),
+    ("slack-session-token", "xoxc", "SLACK_XOXC_TOKEN", False),
+    ("slack-webhook-url", "slack-webhook", "SLACK_WEBHOOK_URL", False),
+    ("slack-workflow-webhook-url", "slack-workflow", "SLACK_TRIGGER_URL", False),
+    ("discord-bot-token", "discord-bot", "DISCORD_BOT_TOKEN", True),
+    ("discord-webhook-url", "discord-webhook", "DISCORD_WEBHOOK_URL", False),
+    ("telegram-bot-token", "telegram", "TELEGRAM_BOT_TOKEN", False),
+    ("teams-incoming-webhook-url", "teams-webhook", "TEAMS_WEBHOOK_URL", False),
+    ("sendgrid-api-key", "sendgrid", "SENDGRID_API_KEY", False),
+    ("mailgun-api-key", "mailgun", "MAILGUN_API_KEY", False),
+    ("mailchimp-api-key", "mailchimp", "MAILCHIMP_API_KEY", False),
+    ("mandrill-api-key", "mandrill", "MANDRILL_API_KEY", True),
+    ("postmark-token", "postmark", "POSTMARK_SERVER_TOKEN", True),
+    ("brevo-api-key", "brevo", "BREVO_API_KEY", False),
+    ("brevo-smtp-key", "brevo-smtp", "BREVO_SMTP_KEY", False),
+    ("twilio-account-sid", "twilio-account-sid", "TWILIO_ACCOUNT_SID", False),
+    ("twilio-auth-token", "twilio-auth-token", "TWILIO_AUTH_TOKEN", True),
+    ("twilio-api-key-sid", "twilio-api-key-sid", "TWILIO_API_KEY_SID", False),
+    ("twilio-api-key-secret", "twilio-api-key-secret", "TWILIO_API_SECRET", True),
+    ("stripe-secret-key", "sk_live", "STRIPE_SECRET_KEY", False),
+    ("stripe-restricted-key", "rk_live", "STRIPE_RESTRICTED_KEY", False),
+    ("stripe-test-secret-key", "sk_test", "STRIPE_TEST_SECRET_KEY", False),
+    ("stripe-webhook-secret", "whsec", "STRIPE_WEBHOOK_SECRET", False),
+    ("square-access-token", "square-access", "SQUARE_ACCESS_TOKEN", False),
+    ("square-oauth-secret", "square-secret", "SQUARE_APPLICATION_SECRET", False),
+    ("braintree-access-token", "braintree", "BRAINTREE_ACCESS_TOKEN", False),
+    ("paypal-client-secret", "paypal-secret", "PAYPAL_CLIENT_SECRET", True),
+    ("shopify-access-token", "shpat", "SHOPIFY_ACCESS_TOKEN", False),
+    ("shopify-shared-secret", "shpss", "SHOPIFY_API_SECRET", False),
+    ("okta-api-token", "okta", "OKTA_API_TOKEN", True),
+    ("auth0-client-secret", "auth0-secret", "AUTH0_CLIENT_SECRET", True),
+    ("datadog-api-key", "datadog-api", "DD_API_KEY", True),
+    ("datadog-app-key", "datadog-app", "DD_APP_KEY", True),
+    ("newrelic-user-api-key", "nrak", "NEW_RELIC_API_KEY", False),
+    ("newrelic-license-key", "nral", "NEW_RELIC_LICENSE_KEY", False),
+    ("newrelic-insert-key", "nrii", "NEW_RELIC_INSERT_KEY", False),
+    ("sentry-dsn-secret", "sentry-dsn", "SENTRY_DSN", False),
+    ("sentry-user-token", "sntryu", "SENTRY_AUTH_TOKEN", False),
+    ("sentry-org-token", "sntrys", "SENTRY_ORG_TOKEN", False),
+    ("pagerduty-api-key", "pagerduty", "PAGERDUTY_API_TOKEN", True),
+    ("linear-api-key", "lin_api", "LINEAR_API_KEY", False),
+    ("linear-oauth-token", "lin_oauth", "LINEAR_ACCESS_TOKEN", False),
+    ("notion-integration-token", "ntn", "NOTION_TOKEN", False),
+    ("airtable-pat", "airtable", "AIRTABLE_API_KEY", True),
+    ("asana-pat", "asana", "ASANA_ACCESS_TOKEN", True),
+    ("openai-project-key", "openai-proj", "OPENAI_API_KEY", False),
+    ("openai-service-account-key", "openai-svcacct", "OPENAI_SVCACCT_KEY", False),
+    ("openai-admin-key", "openai-admin", "OPENAI_ADMIN_KEY", False),
+    ("openai-legacy-key", "openai-legacy", "OPENAI_LEGACY_KEY", False),
+    ("anthropic-api-key", "anthropic", "ANTHROPIC_API_KEY", False),
+    ("anthropic-admin-key", "anthropic-admin", "ANTHROPIC_ADMIN_KEY", False),
+    # Without its name a Gemini key is still a Google API key (gcp-api-key),
+    # so it has no no-context trap.
+    ("google-gemini-api-key", "gemini", "GEMINI_API_KEY", False),
+    ("cohere-api-key", "cohere", "COHERE_API_KEY", True),
+    ("mistral-api-key", "mistral", "MISTRAL_API_KEY", True),
+    ("groq-api-key", "groq", "GROQ_API_KEY", False),
+    ("replicate-api-token", "replicate", "REPLICATE_API_TOKEN", False),
+    ("perplexity-api-key", "perplexity", "PERPLEXITY_API_KEY", False),
+    ("xai-api-key", "xai", "XAI_API_KEY", False),
+    ("openrouter-api-key", "openrouter", "OPENROUTER_API_KEY", False),
+    ("langsmith-api-key", "langsmith", "LANGSMITH_API_KEY", False),
+    ("deepseek-api-key", "deepseek", "DEEPSEEK_API_KEY", True),
+    ("elevenlabs-api-key", "elevenlabs", "ELEVENLABS_API_KEY", True),
+    ("cloudflare-api-token", "cloudflare-token", "CLOUDFLARE_API_TOKEN", True),
+    ("cloudflare-global-api-key", "cloudflare-global", "CLOUDFLARE_API_KEY", True),
+    ("cloudflare-origin-ca-key", "cloudflare-origin-ca", "CF_ORIGIN_CA_KEY", False),
+    ("vercel-token", "vercel-new", "VERCEL_DEPLOY_KEY", False),
+    ("vercel-token-legacy", "vercel", "VERCEL_TOKEN", True),
+    ("netlify-token", "netlify", "NETLIFY_AUTH_TOKEN", False),
+    ("flyio-token", "fly", "FLY_API_TOKEN", False),
+    ("render-api-key", "render", "RENDER_API_KEY", False),
+    ("railway-token", "railway", "RAILWAY_TOKEN", True),
+    ("supabase-pat", "sbp", "SUPABASE_ACCESS_TOKEN", False),
+    ("supabase-secret-key", "sb_secret", "SUPABASE_SECRET_KEY", False),
+    ("supabase-service-role-key", "supabase-service-role", "SUPABASE_SERVICE_ROLE_KEY", False),
+    ("firebase-fcm-server-key", "fcm", "FCM_SERVER_KEY", False),
+    ("heroku-api-key", "heroku-new", "HEROKU_OAUTH_TOKEN", False),
+    ("heroku-api-key-legacy", "heroku-legacy", "HEROKU_API_KEY", True),
+    ("digitalocean-pat", "dop_v1", "DIGITALOCEAN_TOKEN", False),
+    ("digitalocean-oauth-token", "doo_v1", "DO_OAUTH_ACCESS_TOKEN", False),
+    ("linode-token", "linode", "LINODE_TOKEN", True),
+    ("vultr-api-key", "vultr", "VULTR_API_KEY", True),
+    ("hetzner-cloud-token", "hetzner", "HCLOUD_TOKEN", True),
+    ("alibaba-access-key-id", "alibaba-id", "ALIBABA_CLOUD_ACCESS_KEY_ID", False),
+    ("alibaba-access-key-secret", "alibaba-secret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", True),
+    ("tencent-secret-id", "tencent-id", "TENCENTCLOUD_SECRET_ID", False),
+    ("tencent-secret-key", "tencent-secret", "TENCENTCLOUD_SECRET_KEY", True),
+    ("ibm-cloud-api-key", "ibm", "IBMCLOUD_API_KEY", True),
+    ("vault-service-token", "hvs", "VAULT_TOKEN", False),
+    ("vault-batch-token", "hvb", "VAULT_BATCH_TOKEN", False),
+    ("vault-token-legacy", "vault-legacy", "VAULT_TOKEN_OLD", True),
+    ("terraform-cloud-token", "tfc", "TF_TOKEN_app_terraform_io", False),
+    ("pulumi-access-token", "pulumi", "PULUMI_ACCESS_TOKEN", False),
+    ("databricks-token", "dapi", "DATABRICKS_TOKEN", False),
+    ("databricks-oauth-secret", "dose", "DATABRICKS_CLIENT_SECRET", False),
+    ("mongodb-atlas-connection-string", "mongodb-uri", "MONGODB_URI", False),
+    ("snowflake-connection-string", "snowflake-uri", "SNOWFLAKE_URL", False),
+    ("jdbc-url-password", "jdbc-uri", "JDBC_URL", False),
+]
+
+GEN["mongodb-uri"] = lambda: "mongodb+srv://orders_app:%s@cluster0.%s.mongodb.net/orders?retryWrites=true" % (mixed(ALNUM + "~!", 20), mixed(LOWALNUM, 5))
+GEN["snowflake-uri"] = lambda: "snowflake://etl_user:%s@northwind-%s/analytics/public?warehouse=ETL_WH" % (mixed(ALNUM + "~!", 20), mixed(LOWALNUM, 7))
+GEN["jdbc-uri"] = lambda: "jdbc:postgresql://orders-db.internal:5432/orders?user=orders_app&password=%s" % mixed(ALNUM + "~!", 20)
+
+# Throwaway RSA keys made once with `openssl genrsa -traditional 1024` for
+# this corpus (never used anywhere), embedded so the corpus is reproducible.
+KEYS = {
+    'gh-app': """\
+-----BEGIN RSA PRIVATE KEY-----
+MIICXQIBAAKBgQDqc8J59MDns0Dq6yoZyqnZCb+GjeQjGAH9B3TSdo+zQf0Hr88H
+soDTtiMjwKoLbToP0d3edsLrUaVd3sybG0br12vCtEC94PsBveGD0Rb4G8m1ta+U
+VKEU0wbFassZWCpa8KPyFPBNikSd2sFos2rgJd3UHrqZemfIH/tVrN92TwIDAQAB
+AoGATYeKQBoX0IcOaKDrgyvpjsQSecRiNNizj6DvmMlsK7MeoXQZ2knFID2S0Tfd
+A3pTQPf9jptnSbnuHWSX9JLImILS34lIfg6CT7MMLEKk9Gl0e84c6m/0DtI/8rMI
+ss74b/ERGJoqvezCUf+mJl6zdJXFlcEjLqH6KDopE9lx+YECQQD3JVPWyy8RfXmS
+iJGutSCJoGPFGnO3wVbMupjFpHWtMwukP0MpWVwdQ+ZPvnu+fUCFlpg40FAqxeue
+0MrIpOC3AkEA8toDjwYmfpgbhpapkooEATAoC7IJr7J9yOMga18UybwSO9f0DjtG
+9Dqo937WmPVVbeJca89zfdVWc+u5QtlPKQJBAJ5711mEDfjfR5iJ7zHjgKwAqDn7
+Dn2lg63hcpo7LiMU+sAmuUDIxuMVaZl1gxDSbQ+9VHwKSX5EUSYUqhUkdd0CQHEE
+GnHd994kJXMt/D5Q8monIgvHUBCu7TCm2nh9aCw11Pp6ln5lAbE491cudOn8CkS3
++jDF+0ZNGQ2bXr0IankCQQDAQp1++pFGzgVMkZnvlSQo7IbtZWPI04nQBQBD6QNv
+IRIwqgBKUli9rBTGiuvwDH93xiu65LvdR9/vMbrKUlt5
+-----END RSA PRIVATE KEY-----
+""",
+    'k1': """\
+-----BEGIN RSA PRIVATE KEY-----
+MIICXAIBAAKBgQCr+8xqvqP+fglKP9wV/Lel+WTuXHMSClxjdEpK1KTIk3S9VWGf
+nnNr7R8ELF97zbTtwUkkFsmv3/99Qisr8936asiI0hTagOd55sEozFp3fFBsdypE
+2WIGpfBpIeEEW+FmTEnYs6Ff5rFV+tlma3etbThDdXmQ3q6h5zHjH56KfQIDAQAB
+AoGAArwEKgZR8S/r0eRmCWt1OAxZEHkj0zua8HHe5IWxAQdnKcN7w9/vEd45SgWy
+lvNUVxtloE9EcalsFH/C0/YSp2vzFC/Lk2f0gqVIpXvOMD9yQgAvNDT0Tu1X2WLr
+D/7DF+Hw4JQpPsIzvpb1JN9+loBxehVaUns52D616v/Us4ECQQDSih2AgpA74Uxh
+S/JreGOQlyMjBdfv8yoU8gifPxHX6K4smyJzUdR7QrF2pZepgsBG+tcLxFuQ1180
+QNHv+zDtAkEA0R5yeW4gIK8PG39XrhuN3lUvLYUgtjRrJa+UZ/0dzG0Dih8bN4Jr
+netBFrGjXGCJJj7Ep4UYbLdzsubR3Kvd0QJAQE1OlWFLC/7ThSPc9lXektqWMKwo
+N3Dc+WiymXB50qeOCrGW5AGqE7ta2BHbMDpu3z7dTwq5rJMa0Kq7c8AUQQJARTm+
+DYKuMgOhjam/HczTTvmGD5yVcpuxqJ0SFMaO2cBwvoWDngGXnIRnXJrbiFYQsM9w
+jEAcEMk+DMgqStG+MQJBAJ57nEU+7ZNYLm68w1nZbsi115lUkSdoyAteRwr/8Bd6
+DLN79SKUa5ZrdqWuV0B5cK5z8c6UKge4/e0BTkyaFAc=
+-----END RSA PRIVATE KEY-----
+""",
+    'k2': """\
+-----BEGIN RSA PRIVATE KEY-----
+MIICXAIBAAKBgQDuN+MdUSxPafznkqRY1a9xs5v1WZjo8RkMvxL1+kLWQMn0ZVq/
+DlQVzScsX6Sof42OqlODKK9Zd2YGYctcr0zrn4dJYkSdGpPfZemwgLoepM8yu9ST
+KfLFshzM5PMLEFfCjLrB2TBPLSD3+pn9LG0toxE3C6mymOxQbq/vk569zQIDAQAB
+AoGAMBBYo6aoIRHKdFLTFBVxQ6iwk+1S+9UBb9/xjG3FJIOH++ajS58xegCdocde
+apzpy9oz5WfFEXEUxb7fkEDSbOhpGoJ1JlsL4pKq8Ie4VgSwTi0SlpB5qleLmrEK
+7MEKWvymx+xZhw0NY3jZ61GsaEspiCa8k/Fw9otk0T00dkUCQQD3C4aYZO0XVWNs
+sMv8u66d1/Qm6U88i1hh4c/RS9icR8ejpxylN4UOnAszUZqJysjJKGWNg/gTMr+y
+arvd1Z5TAkEA9tp0BTgq1HwJqQDDeW0CQR4aXu2Oj0ojeDDgwna+D3vpqQ6ZvT8P
+L2mFI3zjCkFmY5VPyyXtq/GYFdzCwyFvXwJAE8hYftuWIMg1rf56V0KwOPOSGYuV
+TMPbz/rFKX1pWxpkYjZ/lLtdbE4Sl4lxVpdmfLU/bJWkx+TIdQEXCiyRAQJAVh3J
+odSBZJVNDW9dwiucQLlOu9UmCaj0jMaIcm7YSTCSSE72pUWtd33ZW5MC5Z4BKTZ6
+msVFj9l9lArqywYMAwJBAKSqfalqBRH47Xcu1nCzBk0YC7dcmc+bN3BX/Y6CvnOy
+0IQqUFatLMNq/RNtH4U3zwjmhNPAGG7Is+8/q6vs09E=
+-----END RSA PRIVATE KEY-----
+""",
+}
+
+
+class File:
+    """One corpus file: text plus labels. A label names a needle (a
+    substring occurring exactly once in the final text); its line is the
+    line where the needle starts."""
+
+    registry = []
+
+    def __init__(self, path):
+        self.path, self.parts, self.pos, self.traps = path, [], [], []
+        File.registry.append(self)
+
+    def w(self, text=""):
+        self.parts.append(text if text.endswith("\n") else text + "\n")
+        return self
+
+    def P(self, needle, rule, confidence):
+        self.pos.append((needle, rule, confidence))
+        return self
+
+    def T(self, needle, kind):
+        self.traps.append((needle, kind))
+        return self
+
+    def text(self):
+        return "".join(self.parts)
+
+    def line_of(self, needle):
+        t = self.text()
+        n = t.count(needle)
+        assert n == 1, "%s: needle occurs %d times: %r" % (self.path, n, needle[:80])
+        return t[: t.index(needle)].count("\n") + 1
+
+
+def rule_table():
+    """rule id -> (confidence, rule file stem), read from patterns/."""
+    import tomllib
+
+    out = {}
+    pat = os.path.join(os.path.dirname(CORPUS), "patterns")
+    for name in sorted(os.listdir(pat)):
+        stem = name[: -len(".toml")]
+        with open(os.path.join(pat, name), "rb") as fh:
+            for r in tomllib.load(fh)["rule"]:
+                out[r["id"]] = (r["confidence"], stem)
+    return out
+
+
+def placeholder(value):
+    """The value with every letter and digit after its first four bytes
+    turned into `x`: what docs print instead of a real key."""
+    return value[:4] + re.sub(r"[A-Za-z0-9]", "x", value[4:])
+
+
+def write_family(d, specs, rules):
+    env, yml, code = File(d + "/.env"), File(d + "/config/settings.yaml"), File(d + "/src/clients.py")
+    docs, tests, data = File(d + "/docs/SETUP.md"), File(d + "/tests/test_token_formats.py"), File(d + "/tests/fixtures/digests.json")
+    env.w("# %s credentials (staging)" % d)
+    yml.w("%s:" % d.replace("-", "_"))
+    code.w('"""Clients for the %s integrations."""\n\nimport os\n' % d)
+    docs.w("# Setting up the %s integrations\n\nCopy `.env.example` and fill in:\n\n```sh" % d)
+    tests.w('"""Values shaped like tokens that are not: never to be reported."""\n\nTRUNCATED = [')
+    data.w("{\n  \"artifacts\": [")
+    for rule, g, name, ctx in specs:
+        conf = rules[rule][0]
+        v1, v2, v3, v4 = gen(g), gen(g), gen(g), gen(g)
+        env.w('%s="%s"' % (name, v1)).P(v1, rule, conf)
+        env.w("%s_PREVIOUS=${%s_PREVIOUS}" % (name, name)).T("%s_PREVIOUS=${" % name, "env-ref")
+        yml.w('  %s: "%s"' % (name.lower(), v2)).P(v2, rule, conf)
+        code.w('%s = "%s"' % (name, v3)).P(v3, rule, conf)
+        code.w('%s_FIXTURE = "%s"  # keyhound:allow (fixture for the client tests)' % (name, v4)).T(v4, "allow-comment")
+        docs.w("export %s=<your-%s>" % (name, name.lower().replace("_", "-"))).T("export %s=<" % name, "placeholder")
+        ph = placeholder(gen(g))
+        docs.w("# e.g. %s=%s" % (name, ph)).T("# e.g. %s=" % name, "placeholder-x")
+        short = gen(g)
+        short = short[: min(20, max(8, len(short) // 4))]
+        tests.w('    "%s",  # %s' % (short, rule)).T("# %s\n" % rule, "truncated")
+        if ctx:
+            bare = gen(g)
+            data.w('    {"name": "build-%d", "digest": "%s"},' % (len(data.traps), bare)).T(bare, "no-context")
+    tests.w("]")
+    data.w('    {"name": "end"}\n  ]\n}')
+    code.w("\n\ndef from_env(name):\n    return os.environ[name]")
+    docs.w("```")
+
+
+def write_special(rules):
+    """Credentials that are not a single setting: keys in files, tokens in
+    kubeconfigs and kubeadm commands."""
+    k = KEYS["gh-app"]
+    f = File("hosting/github-app/.env")
+    f.w("GITHUB_APP_ID=918273")
+    esc = k.strip().replace("\n", "\\n")
+    f.w('GITHUB_APP_PRIVATE_KEY="%s"' % esc).P(esc[:40], "github-app-private-key", "high")
+    f.w("GITHUB_APP_PRIVATE_KEY_PATH=/run/secrets/github-app.pem").T("GITHUB_APP_PRIVATE_KEY_PATH", "file-path")
+    f.w('GITHUB_APP_PRIVATE_KEY_OLD="-----BEGIN RSA PRIVATE KEY-----\\n<paste the key>\\n-----END RSA PRIVATE KEY-----"').T("<paste the key>", "placeholder")
+
+    k = KEYS["k1"]
+    f = File("cloud-hosts/oci/config.env")
+    f.w("OCI_USER=ocid1.user.oc1..aaaaaaaa" + mixed(LOWALNUM, 52))
+    f.w("OCI_TENANCY=ocid1.tenancy.oc1..aaaaaaaa" + mixed(LOWALNUM, 52))
+    f.w("OCI_FINGERPRINT=" + ":".join(hexs(2) for _ in range(16))).T("OCI_FINGERPRINT", "fingerprint")
+    f.w("OCI_KEY_FILE=~/.oci/oci_api_key.pem").T("OCI_KEY_FILE", "file-path")
+    esc = k.strip().replace("\n", "\\n")
+    f.w('OCI_PRIVATE_KEY="%s"' % esc).P(esc[:40], "oci-api-signing-key", "high")
+
+    k = KEYS["k2"]
+    b64key = base64.b64encode(k.encode()).decode()
+    sa = gen("k8s-sa")
+    f = File("kubernetes/admin.conf")
+    f.w("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n    server: https://10.0.0.10:6443\n  name: prod")
+    f.w("users:\n- name: kubernetes-admin\n  user:\n    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==")
+    f.w("    client-key-data: %s" % b64key).P(b64key[:40], "kubernetes-client-key", "high")
+    f.w("- name: deployer\n  user:")
+    f.w("    token: %s" % sa).P(sa, "kubernetes-service-account-token", "high")
+    f.w("- name: oidc\n  user:\n    token: ${KUBE_TOKEN}").T("${KUBE_TOKEN}", "env-ref")
+    f.w("contexts:\n- context:\n    cluster: prod\n    user: kubernetes-admin\n  name: prod\ncurrent-context: prod")
+
+    b1, b2 = gen("k8s-bootstrap"), gen("k8s-bootstrap")
+    f = File("kubernetes/join-node.sh")
+    f.w("#!/usr/bin/env bash\nset -euo pipefail\n# join a worker (kubeadm)")
+    f.w("kubeadm join 10.0.0.10:6443 --token %s \\" % b1).P(b1, "kubernetes-bootstrap-token", "high")
+    f.w("  --discovery-token-ca-cert-hash sha256:" + hexs(64)).T("--discovery-token-ca-cert-hash", "hash")
+    f.w("# docs: kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef").T("abcdef.0123456789abcdef", "docs-example")
+    f = File("kubernetes/kubeadm-config.yaml")
+    f.w("apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nbootstrapTokens:")
+    f.w('- token: "%s"' % b2).P(b2, "kubernetes-bootstrap-token", "high")
+    f.w("  ttl: 24h0m0s\n  usages: [signing, authentication]")
+    f.w('- token: "<token>"').T('"<token>"', "placeholder")
+    f = File("kubernetes/secrets/sa-token.yaml")
+    sa2 = gen("k8s-sa")
+    f.w("apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata:\n  name: deployer-token\n  annotations:\n    kubernetes.io/service-account.name: deployer\nstringData:")
+    f.w("  token: %s" % sa2).P(sa2, "kubernetes-service-account-token", "high")
+    other = jwt({"iss": "https://id.northwind.dev", "sub": "svc-billing", "aud": "billing", "exp": 2082758400})
+    f.w("  # an application token, not a cluster credential:")
+    f.w("  app-token: %s" % other).P(other, "jwt", "medium")
+
+
+def rewrite_manifest(name, ours, key):
+    path = os.path.join(CORPUS, name)
+    keep = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if line and json.loads(line)["path"].split("/", 1)[0] not in OWNED:
+                keep.append(line)
+    lines = keep + [json.dumps(o) for o in ours]
+    lines.sort(key=lambda l: key(json.loads(l)))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("".join(l + "\n" for l in lines))
+
+
+def write():
+    import shutil
+
+    rng.seed(SEED)
+    rules = rule_table()
+    by_dir = {}
+    for spec in SPECS:
+        by_dir.setdefault(FAMILY[rules[spec[0]][1]], []).append(spec)
+    for d in sorted(by_dir):
+        write_family(d, by_dir[d], rules)
+    write_special(rules)
+    for d in OWNED:
+        shutil.rmtree(os.path.join(CORPUS, d), ignore_errors=True)
+    expected, traps = [], []
+    for f in File.registry:
+        full = os.path.join(CORPUS, f.path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(f.text())
+        for needle, rule, conf in f.pos:
+            expected.append({"path": f.path, "line": f.line_of(needle), "rule_id": rule, "confidence": conf})
+        for needle, kind in f.traps:
+            traps.append({"path": f.path, "line": f.line_of(needle), "kind": kind})
+    rewrite_manifest("expected.jsonl", expected, lambda o: (o["path"], o["line"], o["rule_id"]))
+    rewrite_manifest("traps.jsonl", traps, lambda o: (o["path"], o["line"], o["kind"]))
+    print(
+        "saas corpus: %d files, %d positives of %d rule ids, %d traps of %d kinds"
+        % (len(File.registry), len(expected), len({e["rule_id"] for e in expected}), len(traps), len({t["kind"] for t in traps}))
+    )
+
+
 def main():
     if sys.argv[1:2] == ["--sample"]:
         rng.seed()
@@ -349,9 +741,7 @@ def main():
         for p in sys.argv[2:]:
             fill(p)
         return
-    import gen_saas_corpus  # noqa: the corpus writer, below
-
-    gen_saas_corpus.write()
+    write()
 
 
 if __name__ == "__main__":
