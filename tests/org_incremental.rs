@@ -273,9 +273,17 @@ fn a_new_commit_a_moved_or_deleted_ref_or_other_rules_scan_again() {
         r
     };
 
+    // A local source whose refs are the mirror's is not even fetched
+    // (git fetch writes FETCH_HEAD; a clone does not).
+    let fetch_head = org.mirror("alpha").join("FETCH_HEAD");
+    let (_, r, _) = org.run(&list, &[]);
+    assert!(unchanged(&r, "alpha"));
+    assert!(!fetch_head.exists(), "fetched though nothing changed");
+
     commit_file(&alpha, "deploy/ci.env", &format!("TOKEN={TOKEN_B}\n"), "ci");
     let r = again("a new commit");
     assert_eq!(repo_stats(&r, "alpha")["blobs_scanned"], 1);
+    assert!(fetch_head.exists(), "a changed source is fetched");
 
     git(&alpha, &["branch", "topic"]);
     again("a new branch");

@@ -8,6 +8,12 @@
 //! own and is killed with the whole group (ssh, `git-remote-https`) when
 //! the per-repository timeout passes.
 //!
+//! A local source (an absolute path or a `file://` URL) is not fetched
+//! when its refs are the mirror's already: listing both in-process costs
+//! a fraction of a `git fetch` process, which is most of an unchanged
+//! repository's night. Only refs are read from the source; its objects
+//! still reach the mirror only through `git fetch`.
+//!
 //! Credentials reach git only through the environment given per
 //! repository ([`RepoSpec::env`]); the URL on disk (the mirror's
 //! `remote.origin.url`) is the one from the list, which never carries a
@@ -38,6 +44,8 @@ pub enum MirrorError {
 pub enum Update {
     Cloned,
     Fetched,
+    /// A local source whose refs are the mirror's: not fetched.
+    Current,
 }
 
 /// The mirror directory of a repository.
@@ -71,6 +79,9 @@ pub fn update(
 ) -> Result<(PathBuf, Update), MirrorError> {
     let dir = path_for(cache, &repo.name);
     if dir.join("HEAD").is_file() {
+        if local_and_current(repo, &dir) {
+            return Ok((dir, Update::Current));
+        }
         // The list may have moved the repository: follow it.
         let mut set = git(&repo.env);
         set.arg("--git-dir")
@@ -116,6 +127,41 @@ pub fn update(
         ))
     })?;
     Ok((dir, Update::Cloned))
+}
+
+/// Whether `repo` is a local repository whose refs (every ref under
+/// `refs/` and the object it names) are the mirror's, and the mirror
+/// fetches from it: then `git fetch --prune` would change nothing. Any
+/// doubt (not local, a ref that cannot be read) says no, and git fetches.
+fn local_and_current(repo: &RepoSpec, mirror: &Path) -> bool {
+    let Some(source) = local_path(&repo.url) else {
+        return false;
+    };
+    let (Ok(source), Ok(mirror)) = (
+        crate::source::git::open(&source),
+        crate::source::git::open(mirror),
+    ) else {
+        return false;
+    };
+    if mirror.origin_url().as_deref() != Some(repo.url.as_str()) {
+        return false;
+    }
+    match (source.ref_ids(), mirror.ref_ids()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The directory of a local source: an absolute path, or a `file://` URL
+/// without percent-escapes (those git would decode; left to git).
+fn local_path(url: &str) -> Option<PathBuf> {
+    let path = match url.strip_prefix("file://") {
+        Some(rest) if rest.starts_with('/') && !rest.contains('%') => rest,
+        Some(_) => return None,
+        None if url.starts_with('/') => url,
+        None => return None,
+    };
+    Some(PathBuf::from(path))
 }
 
 /// A `git` command that never prompts and that sees `env` besides ours.

@@ -192,6 +192,8 @@ fn one(
         Err(reason) => (RepoOutcome::failed(repo, reason), None),
     };
     let (settled, with_findings, records, refs) = match blobs {
+        // The store's findings, left as they are.
+        Some(blobs) if outcome.unchanged => (Vec::new(), Vec::new(), Vec::new(), Some(blobs.refs)),
         Some(blobs) => (
             blobs.settled,
             blobs.with_findings,
@@ -218,6 +220,7 @@ fn one(
             findings: &records,
             blobs_scanned: outcome.blobs_scanned,
             refs: refs.as_deref(),
+            unchanged: outcome.unchanged,
         },
     )?;
     if outcome.scope == Scope::Complete {
@@ -475,7 +478,8 @@ fn unchanged(
         outcome,
         blobs: Blobs {
             settled: Vec::new(),
-            with_findings: known.with_findings.clone(),
+            // Left as stored (see `one`).
+            with_findings: Vec::new(),
             refs,
         },
     })

@@ -222,6 +222,9 @@ pub struct RepoResult<'a> {
     /// The refs' key the scan saw; stored only when the scope is
     /// complete (a failed scan clears it: the next run scans).
     pub refs: Option<&'a str>,
+    /// Not opened: its refs key was the stored one. Its findings are the
+    /// store's; only their last sighting and the run's scope are written.
+    pub unchanged: bool,
 }
 
 /// What a committed repository changed.
@@ -489,6 +492,30 @@ impl Store {
         .map_err(&err)?;
         let mut changes = Changes::default();
         if result.scope == Scope::Skipped {
+            tx.commit().map_err(&err)?;
+            return Ok(changes);
+        }
+        if result.unchanged && result.scope == Scope::Complete {
+            tx.execute(
+                "UPDATE findings SET last_seen = ?2 WHERE repo_id = ?1 AND status = 'present'",
+                params![repo_id, now],
+            )
+            .map_err(&err)?;
+            {
+                let mut stmt = tx
+                    .prepare(
+                        "SELECT fingerprint, first_seen FROM findings
+                         WHERE repo_id = ?1 AND status = 'present'",
+                    )
+                    .map_err(&err)?;
+                let rows = stmt
+                    .query_map(params![repo_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(&err)?;
+                for row in rows {
+                    let (fp, first): (String, String) = row.map_err(&err)?;
+                    changes.first_seen.insert(fp, first);
+                }
+            }
             tx.commit().map_err(&err)?;
             return Ok(changes);
         }
@@ -782,6 +809,7 @@ mod tests {
             findings,
             blobs_scanned: settled.len() as u64,
             refs: Some("r1"),
+            unchanged: false,
         }
     }
 

@@ -6,12 +6,53 @@
 //! object is read: only the ref files and `packed-refs`. Equal
 //! fingerprints mean the same commits are reachable from the same names,
 //! hence the same blobs, paths and attribution.
+//!
+//! [`Repo::ref_ids`] lists every ref by the object it names, symbolic refs
+//! followed (what `git upload-pack` advertises): equal lists on a local
+//! source and its mirror mean a fetch would change nothing.
+
+use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::{GitError, Repo};
+use super::{GitError, ObjectId, Repo};
 
 impl Repo {
+    /// Every ref under `refs/` and the object it names, symbolic refs
+    /// followed to it (tags not peeled, no object read). A ref that cannot
+    /// be read or followed is an error, never left out.
+    pub fn ref_ids(&self) -> Result<BTreeMap<String, ObjectId>, GitError> {
+        let repo = self.repo.to_thread_local();
+        let platform = repo
+            .references()
+            .map_err(|e| GitError::repo("cannot read refs", &e))?;
+        let iter = platform
+            .all()
+            .map_err(|e| GitError::repo("cannot list refs", &e))?;
+        let mut out = BTreeMap::new();
+        for reference in iter {
+            let mut reference = reference.map_err(|e| GitError::Repository {
+                context: "cannot read a ref".into(),
+                reason: e.to_string(),
+            })?;
+            let name = reference.name().as_bstr().to_string();
+            let id = reference
+                .follow_to_object()
+                .map_err(|e| GitError::repo(format!("cannot follow {name}"), &e))?;
+            out.insert(name, id.detach());
+        }
+        Ok(out)
+    }
+
+    /// `remote.origin.url` as configured.
+    pub fn origin_url(&self) -> Option<String> {
+        self.repo
+            .to_thread_local()
+            .config_snapshot()
+            .string("remote.origin.url")
+            .map(|u| u.to_string())
+    }
+
     /// SHA-256 (hex) over every ref and HEAD; see the module doc. A ref
     /// that cannot be read is an error, never left out: a fingerprint that
     /// skipped it could match one taken before the ref changed.
