@@ -170,7 +170,7 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         Some(path) => Config::load(path).map_err(usage)?,
         None => Config::default(),
     };
-    let set = rule_set(&args.rules.rules, &config)?;
+    let set = rule_set_with(&args.rules.rules, &config, args.rules.allow_no_rules)?;
     let detector = Detector::new(&set).map_err(usage)?;
     let confidence = args
         .confidence
