@@ -826,66 +826,6 @@ fn verify_rechecks_live_ones_each_run_and_dead_ones_only_with_reverify() {
     assert_eq!((sent(LIVE), sent(DEAD)), (3, 2));
 }
 
-/// The HTML summary in headless Chromium (Debian's `chromium`): it renders
-/// with nothing on the console (no script errors, no blocked or failed
-/// loads) and a screenshot lands in the test's output directory. Without
-/// a `chromium` on PATH the test says so and checks nothing more.
-#[test]
-fn the_html_summary_renders_in_chromium_without_console_messages() {
-    let Some(browser) = ["chromium", "chromium-browser"].into_iter().find(|b| {
-        std::process::Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }) else {
-        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
-        return;
-    };
-    let org = Org::new();
-    let alpha = repo(org.path(), "alpha", Some(TOKEN_A));
-    let list = org.list("repos.txt", &[alpha.display().to_string()]);
-    let page = org.path().join("summary.html");
-    let out = keyhound(
-        &[
-            "org",
-            "--repos",
-            list.to_str().unwrap(),
-            "--cache",
-            "c",
-            "--state",
-            "s.db",
-            "--format",
-            "html",
-            "-o",
-            page.to_str().unwrap(),
-        ],
-        org.path(),
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("org-summary.png");
-    let _ = std::fs::remove_file(&shot);
-    let run = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1280,900",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&run.stderr);
-    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
-    assert!(console.is_empty(), "console messages: {console:#?}");
-    assert!(
-        std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000),
-        "no screenshot: {log}"
-    );
-}
-
 #[test]
 fn branch_limits_the_report_to_what_that_branch_reaches() {
     let org = Org::new();

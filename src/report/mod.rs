@@ -16,6 +16,8 @@ mod json;
 mod sarif;
 mod text;
 
+pub use text::exposure_lines;
+
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
