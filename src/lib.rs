@@ -27,6 +27,9 @@
 //! - [`verify`]: `--verify` only: checks found credentials with their
 //!   provider, after triage. The only code that sends a secret over the
 //!   network (`verify::transport`).
+//! - [`forge`]: repositories from the GitHub and GitLab APIs (for
+//!   `keyhound org`), the request budget they share with clones, and the
+//!   environment that hands a token to git.
 //! - [`hook`]: git hooks as a library: hook scripts, the commits a push
 //!   sends, the message that blocks it.
 //! - [`cli`]: every command (`scan`, `git`, `baseline`, `rules`, `hook`,
@@ -40,6 +43,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod forge;
 pub mod group;
 pub mod hook;
 pub mod progress;

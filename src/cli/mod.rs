@@ -2,7 +2,7 @@
 //!
 //! One module per command, each a thin layer over the library:
 //! `scan_cmd` (`scan`, `git`), `baseline_cmd`, `rules_cmd`, `hook_cmd`,
-//! `verify_cmd`; `triage` is the triage they share (allowlists, ignore
+//! `verify_cmd`, `org_list_cmd` (`org list`); `triage` is the triage they share (allowlists, ignore
 //! file, grouping, baseline). Each command returns an [`Exit`]; `main` maps
 //! it to the process exit code. Errors carry their context and are printed
 //! once, here: [`Failure`] pairs an error with its exit code.
@@ -28,6 +28,7 @@ use crate::suppress::{
 
 mod baseline_cmd;
 mod hook_cmd;
+mod org_list_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod triage;
@@ -88,6 +89,17 @@ enum Command {
     /// Check credentials given directly or in a JSON/JSONL report written
     /// with --show-secrets (sends them to their provider).
     Verify(verify_cmd::VerifyCommand),
+    /// Organisation-wide scans; `org list` prints the repositories the
+    /// GitHub/GitLab sources name.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Print the repositories of --github-org/--github-user/--gitlab-group,
+    /// one per line in the --repos FILE format (`URL name=... branch=...`).
+    List(org_list_cmd::OrgListArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -350,6 +362,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd::create(args),
         Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
         Command::Verify(command) => verify_cmd::run(command),
+        Command::Org(OrgCommand::List(args)) => org_list_cmd::run(args),
     }
 }
 
