@@ -343,6 +343,49 @@ fn github_user_lists_private_repos_when_the_token_is_theirs() {
     }
 }
 
+#[test]
+fn enterprise_api_bases_keep_their_path_and_5xx_is_retried() {
+    let failed = AtomicUsize::new(0);
+    let server = ApiServer::start(move |req, base| {
+        let Some(rest) = req.target.strip_prefix("/api/v3") else {
+            return Reply::json(404, r#"{"message":"Not Found"}"#);
+        };
+        if failed.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Reply::json(502, r#"{"message":"Server Error"}"#);
+        }
+        match rest {
+            "/orgs/acme/repos?per_page=100&type=all" => Reply::json(
+                200,
+                json!([gh_repo("acme/one", false, false)]).to_string(),
+            )
+            .with(
+                "link",
+                format!(
+                    "<{base}/api/v3/orgs/acme/repos?per_page=100&type=all&page=2>; rel=\"next\""
+                ),
+            ),
+            "/orgs/acme/repos?per_page=100&type=all&page=2" => {
+                Reply::json(200, json!([gh_repo("acme/two", false, false)]).to_string())
+            }
+            _ => Reply::json(404, r#"{"message":"Not Found"}"#),
+        }
+    });
+    let mut sources = github(&server, Target::GitHubOrg("acme".into()));
+    sources.github_api = format!("{}/api/v3/", server.url());
+    let repos = forge::enumerate(&sources).unwrap();
+    assert_eq!(repos.len(), 2);
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(
+        targets,
+        [
+            "/api/v3/orgs/acme/repos?per_page=100&type=all",
+            "/api/v3/orgs/acme/repos?per_page=100&type=all",
+            "/api/v3/orgs/acme/repos?per_page=100&type=all&page=2",
+        ],
+        "the 502 was retried once, then the next page followed"
+    );
+}
+
 // ---- GitLab ----
 
 fn gl_project(path: &str, fork: bool, archived: bool, visibility: &str) -> serde_json::Value {
