@@ -494,6 +494,75 @@ fn text_without_color_has_no_escapes_and_a_summary() {
     assert_no_clear_secret(&text);
 }
 
+/// A history finding names the commit that introduced it, its author and
+/// date and summary (what someone triaging a history scan looks for), and
+/// the summary counts blobs, which is what a history scan reads.
+#[test]
+fn text_of_history_findings_names_commit_author_date_and_counts_blobs() {
+    use keyhound::finding::GitOrigin;
+    use keyhound::report::Vcs;
+    let mut introduced = findings().remove(0);
+    introduced.origin = Origin::Git(Box::new(GitOrigin {
+        blob: "5b2e1a0c9d8f7e6d5c4b3a291807f6e5d4c3b2a1".into(),
+        commit: Some("3f2c8d1e0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d".into()),
+        paths: vec!["deploy/settings.py".into()],
+        author: Some("Jane Doe".into()),
+        email: Some("jane@example.com".into()),
+        date: Some("2024-05-01T10:00:00+02:00".into()),
+        summary: Some("Add deploy settings".into()),
+        reachable: true,
+        in_head: Some(false),
+        commits: Some(2),
+    }));
+    let mut dangling = introduced.clone();
+    if let Origin::Git(g) = &mut dangling.origin {
+        g.commit = None;
+        g.author = None;
+        g.email = None;
+        g.date = None;
+        g.summary = None;
+        g.reachable = false;
+    }
+    let rules = rules();
+    let stats = Stats {
+        files_scanned: 1,
+        ..stats()
+    };
+    let report = Report {
+        findings: &[introduced, dangling],
+        stats: &stats,
+        rules: &rules,
+        root: None,
+        vcs: Some(Vcs {
+            repository_uri: "file:///srv/repo".into(),
+            revision_id: None,
+            branch: None,
+        }),
+        absent: &[],
+        warnings: &[],
+    };
+    let mut out = Vec::new();
+    write(Format::Text, &report, &Options::default(), &mut out).expect("report writes");
+    let text = String::from_utf8(out).expect("UTF-8");
+    assert!(
+        text.contains(
+            "  commit      3f2c8d1e0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d Add deploy settings\n\
+             \x20 author      Jane Doe <jane@example.com>, 2024-05-01T10:00:00+02:00\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  blob        5b2e1a0c9d8f7e6d5c4b3a291807f6e5d4c3b2a1 (no commit reaches it)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("only in history"), "{text}");
+    let summary = text.lines().last().expect("a summary line");
+    assert!(summary.contains("Scanned 1 blob (5.0 MiB)"), "{summary}");
+    assert_no_clear_secret(&text);
+}
+
 #[test]
 fn text_with_color_uses_ansi() {
     let options = Options {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::{Options, Report, Tally};
-use crate::finding::{Finding, Origin, Place};
+use crate::finding::{Finding, GitOrigin, Origin, Place};
 use crate::rules::Severity;
 use crate::stats::{Skip, Stats};
 
@@ -40,7 +40,29 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io:
             plural(report.absent.len(), "entry", "entries")
         )?;
     }
-    write_summary(report.stats, Tally::of(report.findings), &paint, out)
+    // A history or staged scan reads blobs (each once, whatever the number
+    // of paths and commits it has); a directory scan reads files.
+    let unit = match report.vcs {
+        Some(_) => Unit::Blobs,
+        None => Unit::Files,
+    };
+    write_summary(report.stats, Tally::of(report.findings), unit, &paint, out)
+}
+
+/// What the summary counts as scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Files,
+    Blobs,
+}
+
+impl Unit {
+    fn name(self, n: u64) -> &'static str {
+        match self {
+            Unit::Files => plural(n, "file", "files"),
+            Unit::Blobs => plural(n, "blob", "blobs"),
+        }
+    }
 }
 
 /// Applies ANSI styles only when colour is on.
@@ -140,6 +162,9 @@ fn write_finding(
             .collect();
         writeln!(out, "  facts       {}", facts.join(", "))?;
     }
+    if let Some(git) = finding.git() {
+        write_commit(git, out)?;
+    }
     match finding.in_head() {
         Some(true) => writeln!(out, "  history     still in HEAD")?,
         Some(false) => writeln!(out, "  history     only in history (not in HEAD)")?,
@@ -182,6 +207,42 @@ fn write_finding(
         write_verification(v, paint, out)?;
     }
     writeln!(out)
+}
+
+/// The commit that introduced a history finding's blob, as people triaging
+/// a history scan need it (who, when, in what change):
+///
+/// ```text
+///   commit      3f2c…e9 Add deploy config
+///   author      Jane Doe <jane@example.com>, 2024-05-01T10:00:00+02:00
+/// ```
+///
+/// A blob no commit reaches (dangling, or staged) names the blob instead.
+fn write_commit(git: &GitOrigin, out: &mut dyn Write) -> io::Result<()> {
+    let Some(commit) = &git.commit else {
+        let what = if git.reachable {
+            "not committed"
+        } else {
+            "no commit reaches it"
+        };
+        return writeln!(out, "  blob        {} ({what})", clean(&git.blob));
+    };
+    match &git.summary {
+        Some(summary) => writeln!(out, "  commit      {} {}", clean(commit), clean(summary))?,
+        None => writeln!(out, "  commit      {}", clean(commit))?,
+    }
+    let who = match (&git.author, &git.email) {
+        (Some(name), Some(email)) => format!("{} <{}>", clean(name), clean(email)),
+        (Some(name), None) => clean(name).into_owned(),
+        (None, Some(email)) => format!("<{}>", clean(email)),
+        (None, None) => String::new(),
+    };
+    match (who.is_empty(), &git.date) {
+        (false, Some(date)) => writeln!(out, "  author      {who}, {}", clean(date)),
+        (false, None) => writeln!(out, "  author      {who}"),
+        (true, Some(date)) => writeln!(out, "  date        {}", clean(date)),
+        (true, None) => Ok(()),
+    }
 }
 
 /// `path:line:column`, with the introducing commit for history places.
@@ -261,6 +322,7 @@ fn write_skip_warnings(skipped: &[Skip], paint: &Paint, out: &mut dyn Write) -> 
 fn write_summary(
     stats: &Stats,
     tally: Tally,
+    unit: Unit,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -299,7 +361,7 @@ fn write_summary(
     writeln!(
         out,
         "{headline}{suppressed}. Scanned {files} {} ({}), skipped {}, in {}.",
-        plural(files, "file", "files"),
+        unit.name(files),
         human_bytes(stats.bytes_scanned),
         stats.skipped.len(),
         human_duration(stats.elapsed),

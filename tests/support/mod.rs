@@ -276,3 +276,45 @@ pub fn commit_file(dir: &Path, path: &str, text: &str, msg: &str) -> String {
     git(dir, &["commit", "-q", "-m", msg]);
     git(dir, &["rev-parse", "HEAD"])
 }
+
+/// A running `moto_server` (AWS emulator). It runs under a shell that kills
+/// it when its stdin closes, i.e. when the test process exits: statics are
+/// never dropped, so a `Drop` guard would not do.
+pub struct MotoGuard(#[allow(dead_code)] std::process::Child);
+
+/// Starts `moto_server` on a free loopback port and waits until it listens.
+/// Needs `pip install 'moto[server]'` (done by `.ci/run`); without it the
+/// calling tests fail: they must not pass by skipping.
+pub fn moto_server() -> (u16, MotoGuard) {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let port = closed_port();
+    let probe = Command::new("moto_server")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    assert!(
+        probe.is_ok_and(|s| s.success()),
+        "moto_server is not installed: these tests need it; run `pip install 'moto[server]'`"
+    );
+    let script =
+        format!("moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid");
+    let child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh runs");
+    let guard = MotoGuard(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on port {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (port, guard)
+}
