@@ -354,16 +354,14 @@ fn enterprise_api_bases_keep_their_path_and_5xx_is_retried() {
             return Reply::json(502, r#"{"message":"Server Error"}"#);
         }
         match rest {
-            "/orgs/acme/repos?per_page=100&type=all" => Reply::json(
-                200,
-                json!([gh_repo("acme/one", false, false)]).to_string(),
-            )
-            .with(
-                "link",
-                format!(
+            "/orgs/acme/repos?per_page=100&type=all" => {
+                Reply::json(200, json!([gh_repo("acme/one", false, false)]).to_string()).with(
+                    "link",
+                    format!(
                     "<{base}/api/v3/orgs/acme/repos?per_page=100&type=all&page=2>; rel=\"next\""
                 ),
-            ),
+                )
+            }
             "/orgs/acme/repos?per_page=100&type=all&page=2" => {
                 Reply::json(200, json!([gh_repo("acme/two", false, false)]).to_string())
             }

@@ -25,8 +25,9 @@ pub const TOKEN_VAR: &str = "KEYHOUND_GIT_TOKEN";
 
 /// The environment for a git command that talks to `clone_url` with
 /// `token`. Entries are appended after any `GIT_CONFIG_COUNT` already in
-/// keyhound's own environment. For a URL that is not http(s) (file://,
-/// ssh) only [`no_prompt_env`] is returned: the token is not needed there.
+/// keyhound's own environment. For a URL that is not https (file://,
+/// ssh, or plain http to anything but loopback) only [`no_prompt_env`] is
+/// returned: the token is not needed there, or must not go there.
 pub fn git_env(clone_url: &str, username: &str, token: &Token) -> Vec<(OsString, OsString)> {
     let inherited = std::env::var("GIT_CONFIG_COUNT")
         .ok()
@@ -75,15 +76,28 @@ pub fn no_prompt_env() -> Vec<(OsString, OsString)> {
     vec![("GIT_TERMINAL_PROMPT".into(), "0".into())]
 }
 
-/// `https://host[:port]` of an http(s) URL without credentials.
+/// `https://host[:port]` of an https URL, without credentials; plain
+/// `http://` only to a loopback host (a token must not cross a network in
+/// the clear).
 fn origin(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
-    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
-        return None;
-    }
     let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
     let host = authority.rsplit('@').next()?;
-    (!host.is_empty()).then(|| format!("{}://{host}", scheme.to_ascii_lowercase()))
+    if host.is_empty() {
+        return None;
+    }
+    if scheme.eq_ignore_ascii_case("https") {
+        return Some(format!("https://{host}"));
+    }
+    let bare = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (scheme.eq_ignore_ascii_case("http") && loopback).then(|| format!("http://{host}"))
 }
 
 #[cfg(test)]
@@ -127,13 +141,22 @@ mod tests {
     #[test]
     fn no_token_for_local_or_ssh_urls() {
         let token = Token::new("t0k").unwrap();
-        for url in ["file:///srv/a.git", "ssh://git@h/a.git", "/srv/a.git"] {
+        for url in [
+            "file:///srv/a.git",
+            "ssh://git@h/a.git",
+            "/srv/a.git",
+            "http://gitlab.internal/a.git",
+        ] {
             let env = git_env_after(url, "oauth2", &token, 0);
             assert_eq!(env, no_prompt_env(), "{url}");
         }
         assert_eq!(
             origin("http://u:p@127.0.0.1:8080/a.git").as_deref(),
             Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            origin("http://[::1]:81/a.git").as_deref(),
+            Some("http://[::1]:81")
         );
     }
 }
