@@ -32,6 +32,8 @@
 //!   environment that hands a token to git.
 //! - [`hook`]: git hooks as a library: hook scripts, the commits a push
 //!   sends, the message that blocks it.
+//! - [`org`]: many repositories: the list, mirrors, the state store,
+//!   shards, incremental runs and their reports (`keyhound org`).
 //! - [`cli`]: every command (`scan`, `git`, `baseline`, `rules`, `hook`,
 //!   `verify`), triage of a finished scan, printing, exit codes. Nothing
 //!   below it knows about clap or exit codes.
@@ -46,6 +48,7 @@ pub mod finding;
 pub mod forge;
 pub mod group;
 pub mod hook;
+pub mod org;
 pub mod progress;
 pub mod report;
 pub mod rules;

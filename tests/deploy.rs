@@ -390,3 +390,281 @@ fn aws_batch_scan_shards_from_the_array_and_retries_only_failed_repositories() {
     assert_eq!(retry[0]["action"], "RETRY");
     assert_eq!(retry[1]["action"], "EXIT");
 }
+
+// ---------------------------------------------------------------------------
+// The wrappers run for real
+//
+// The shell in each manifest is taken out of it and run with the real
+// keyhound on PATH, the engine's environment variables set as the engine
+// would, and the paths it mounts (/data, /config) moved into a temporary
+// directory: the flags must be ones `keyhound org` accepts, the exit-code
+// mapping must hold, and the shard reports must merge.
+
+const TOKEN: &str = "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"; // keyhound:allow
+
+/// Repositories `a`, `b`, `c` (the first with a leaked token), and a
+/// repos.txt of their file:// URLs plus, if asked, one that cannot be cloned.
+fn repositories(root: &Path, broken: bool) -> String {
+    let mut list = String::new();
+    for name in ["a", "b", "c"] {
+        let dir = root.join("src").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        support::git(&dir, &["init", "-q"]);
+        support::commit_file(&dir, "README.md", &format!("# {name}\n"), "readme");
+        if name == "a" {
+            support::commit_file(
+                &dir,
+                "app.env",
+                &format!("GITHUB_TOKEN={TOKEN}\n"),
+                "config",
+            );
+        }
+        list.push_str(&format!("file://{} name={name}\n", dir.display()));
+    }
+    if broken {
+        list.push_str(&format!("file://{}/missing name=missing\n", root.display()));
+    }
+    list
+}
+
+/// Runs `script` under `sh` with `/data` and `/config` moved under `root`.
+fn run_wrapper(script: &str, root: &Path, env: &[(&str, &str)]) -> Output {
+    let script = script
+        .replace("/data", &root.join("data").display().to_string())
+        .replace("/config", &root.join("config").display().to_string());
+    let bin_dir = Path::new(support::BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &script])
+        .current_dir(root)
+        .env("PATH", path);
+    support::clean_env(&mut cmd);
+    cmd.envs(env.iter().copied()).output().expect("sh runs")
+}
+
+fn kubernetes_script(file: &str) -> String {
+    let yaml = std::fs::read_to_string(deploy(&format!("kubernetes/{file}"))).unwrap();
+    let doc: Value = serde_norway::from_str(&yaml).unwrap();
+    doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"][0]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Two Indexed Job pods and the merge job, as Kubernetes would run them:
+/// a night with a finding exits 0 in every pod (1 is a result, not a
+/// failure), the merge writes all four reports with the finding in them.
+/// A night with a repository that cannot be cloned fails its pod (3) and
+/// the merge (3) while still writing the reports.
+#[test]
+fn kubernetes_wrappers_scan_shards_and_merge_with_the_real_binary() {
+    for broken in [false, true] {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("config")).unwrap();
+        std::fs::write(
+            root.path().join("config/repos.txt"),
+            repositories(root.path(), broken),
+        )
+        .unwrap();
+        let scan = kubernetes_script("scan-cronjob.yaml");
+        let mut codes = Vec::new();
+        for index in ["0", "1"] {
+            let out = run_wrapper(
+                &scan,
+                root.path(),
+                &[
+                    ("JOB_COMPLETION_INDEX", index),
+                    ("SHARDS", "2"),
+                    ("RUN", "keyhound-org-scan-1"),
+                    ("GITHUB_TOKEN", ""),
+                ],
+            );
+            codes.push(out.status.code());
+            if !broken {
+                assert_eq!(out.status.code(), Some(0), "shard {index}: {}", text(&out));
+            }
+        }
+        let reports = root.path().join("data/reports/keyhound-org-scan-1");
+        for index in ["0", "1"] {
+            assert!(reports.join(format!("shard-{index}.json")).is_file());
+        }
+        if broken {
+            assert!(codes.contains(&Some(3)), "{codes:?}");
+        }
+        let merge = kubernetes_script("merge-cronjob.yaml");
+        let out = run_wrapper(&merge, root.path(), &[("SHARDS", "2")]);
+        let expected = if broken { 3 } else { 0 };
+        assert_eq!(out.status.code(), Some(expected), "merge: {}", text(&out));
+        for name in ["org.html", "org.md", "org.json"] {
+            assert!(reports.join(name).is_file(), "{name} missing");
+        }
+        let merged: Value =
+            serde_json::from_str(&std::fs::read_to_string(reports.join("org.json")).unwrap())
+                .unwrap();
+        let text = merged.to_string();
+        assert!(text.contains("github-token"), "{text}");
+        assert!(!text.contains(TOKEN), "a clear secret in the merged report");
+        // Per-repository SARIF from the shards' --out-dir.
+        let sarif: Vec<PathBuf> = std::fs::read_dir(reports.join("sarif"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sarif"))
+            .collect();
+        assert!(sarif.len() >= 3, "{sarif:?}");
+        for file in sarif {
+            support::assert_valid_sarif(&std::fs::read_to_string(file).unwrap());
+        }
+    }
+}
+
+/// Fewer shard reports than shards: the merge reports what it has and fails.
+#[test]
+fn kubernetes_merge_fails_when_a_shard_report_is_missing() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("config")).unwrap();
+    std::fs::write(
+        root.path().join("config/repos.txt"),
+        repositories(root.path(), false),
+    )
+    .unwrap();
+    let out = run_wrapper(
+        &kubernetes_script("scan-cronjob.yaml"),
+        root.path(),
+        &[
+            ("JOB_COMPLETION_INDEX", "0"),
+            ("SHARDS", "2"),
+            ("RUN", "night"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = run_wrapper(
+        &kubernetes_script("merge-cronjob.yaml"),
+        root.path(),
+        &[("SHARDS", "2")],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("only 1 of 2 shard reports"),
+        "{}",
+        text(&out)
+    );
+    assert!(root.path().join("data/reports/night/org.html").is_file());
+}
+
+/// The Batch job definitions' commands, with Batch's variables: child jobs
+/// `ID:0`, `ID:1` of an array of 2 write to the parent's directory, and
+/// the merge job, told the parent's id, joins them.
+#[test]
+fn aws_batch_commands_scan_shards_and_merge_with_the_real_binary() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("data")).unwrap();
+    std::fs::write(
+        root.path().join("data/repos.txt"),
+        repositories(root.path(), false),
+    )
+    .unwrap();
+    let command = |file: &str| -> String {
+        let def: Value = serde_json::from_str(
+            &std::fs::read_to_string(deploy(&format!("aws-batch/{file}"))).unwrap(),
+        )
+        .unwrap();
+        def["containerProperties"]["command"][2]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let parent = "7f0c6d2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f";
+    for index in ["0", "1"] {
+        let id = format!("{parent}:{index}");
+        let out = run_wrapper(
+            &command("scan-job-definition.json"),
+            root.path(),
+            &[
+                ("AWS_BATCH_JOB_ARRAY_INDEX", index),
+                ("AWS_BATCH_JOB_ARRAY_SIZE", "2"),
+                ("AWS_BATCH_JOB_ID", &id),
+                ("GITHUB_TOKEN", ""),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "child {index}: {}", text(&out));
+    }
+    let out = run_wrapper(
+        &command("merge-job-definition.json"),
+        root.path(),
+        &[("SCAN_JOB_ID", parent), ("SHARDS", "2")],
+    );
+    assert_eq!(out.status.code(), Some(0), "merge: {}", text(&out));
+    let merged =
+        std::fs::read_to_string(root.path().join(format!("data/reports/{parent}/org.md"))).unwrap();
+    assert!(merged.contains("github-token"), "{merged}");
+}
+
+/// The workflow's scan step, run as a runner would (RUNNER_TEMP holding
+/// the binary, the checkout as working directory): exit 0 with a finding,
+/// the exit file says 1, and the merge step's loop writes the summary.
+#[test]
+fn github_workflow_steps_scan_and_merge_with_the_real_binary() {
+    let yaml = std::fs::read_to_string(deploy("github-actions/keyhound-org.yml")).unwrap();
+    let doc: Value = serde_norway::from_str(&yaml).unwrap();
+    let step = |job: &str, needle: &str| -> String {
+        doc["jobs"][job]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|s| s["run"].as_str().filter(|r| r.contains(needle)))
+            .unwrap()
+            .to_string()
+    };
+    let root = tempfile::tempdir().unwrap();
+    let runner_temp = root.path().join("runner-temp");
+    std::fs::create_dir_all(runner_temp.join("bin")).unwrap();
+    std::fs::copy(support::BIN, runner_temp.join("bin/keyhound")).unwrap();
+    std::fs::write(
+        root.path().join("repos.txt"),
+        repositories(root.path(), false),
+    )
+    .unwrap();
+    let temp = runner_temp.display().to_string();
+    let summary = root.path().join("summary.md");
+    let env_file = root.path().join("github.env");
+    let common = [
+        ("RUNNER_TEMP", temp.as_str()),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("GITHUB_ENV", env_file.to_str().unwrap()),
+    ];
+    for index in ["0", "1"] {
+        let shard = format!("{index}/2");
+        let mut env = common.to_vec();
+        env.extend([
+            ("SHARD", shard.as_str()),
+            ("INDEX", index),
+            ("GITHUB_TOKEN", ""),
+        ]);
+        let script = format!("set -e\n{}", step("scan", "org --repos"));
+        let out = run_wrapper(&script, root.path(), &env);
+        assert_eq!(out.status.code(), Some(0), "shard {index}: {}", text(&out));
+    }
+    // download-artifact with merge-multiple puts every shard's files in shards/.
+    std::fs::rename(root.path().join("reports"), root.path().join("shards")).unwrap();
+    let exits: Vec<String> = ["0", "1"]
+        .iter()
+        .map(|i| {
+            std::fs::read_to_string(root.path().join(format!("shards/shard-{i}.exit"))).unwrap()
+        })
+        .collect();
+    assert!(exits.iter().any(|e| e.trim() == "1"), "{exits:?}");
+    let script = format!("set -e\n{}", step("merge", "org merge"));
+    let out = run_wrapper(&script, root.path(), &common);
+    assert_eq!(out.status.code(), Some(0), "merge: {}", text(&out));
+    assert!(std::fs::read_to_string(&summary)
+        .unwrap()
+        .contains("github-token"));
+    assert_eq!(
+        std::fs::read_to_string(&env_file).unwrap().trim(),
+        "status=1"
+    );
+}

@@ -917,3 +917,147 @@ fn org_list_prints_a_repos_file_and_never_the_token() {
     assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
     assert!(support::stderr(&out).contains("KEYHOUND_NOPE_UNSET"));
 }
+
+// ---- keyhound org over forge sources ----
+
+/// A work tree with two commits; `secret` goes into `config/app.env`.
+fn work_repo(root: &Path, name: &str, secret: Option<&str>) -> std::path::PathBuf {
+    let dir = root.join("work").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    support::git(&dir, &["init", "-q"]);
+    support::commit_file(&dir, "README.md", &format!("# {name}\n"), "readme");
+    if let Some(s) = secret {
+        support::commit_file(
+            &dir,
+            "config/app.env",
+            &format!("GITHUB_TOKEN={s}\n"),
+            "config",
+        );
+    }
+    dir
+}
+
+#[test]
+fn keyhound_org_scans_what_the_api_lists_with_the_token_only_in_gits_environment() {
+    const LEAKED: &str = "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"; // keyhound:allow
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = tmp.path().join("srv");
+    std::fs::create_dir_all(srv.join("acme")).unwrap();
+    for (name, secret) in [("api", Some(LEAKED)), ("web", None), ("fork", Some(LEAKED))] {
+        let work = work_repo(tmp.path(), name, secret);
+        support::git(
+            &srv,
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                work.to_str().unwrap(),
+                &format!("acme/{name}.git"),
+            ],
+        );
+    }
+    // acme/web is served over smart HTTP behind Basic auth that only the
+    // API token opens; acme/api over file://; the fork is left out.
+    let git_server = GitServer::start(srv.clone(), "x-access-token", TOKEN);
+    let web_url = format!("{}/acme/web.git", git_server.url());
+    let api_url = format!("file://{}", srv.join("acme/api.git").display());
+    let fork_url = format!("file://{}", srv.join("acme/fork.git").display());
+    let api = ApiServer::start(move |req, _| {
+        if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            return Reply::json(401, r#"{"message":"Bad credentials"}"#);
+        }
+        let repo = |name: &str, url: &str, fork: bool| {
+            json!({"full_name": name, "clone_url": url, "default_branch": "main",
+                   "archived": false, "fork": fork, "private": true})
+        };
+        match req.path() {
+            "/orgs/acme/repos" => Reply::json(
+                200,
+                json!([
+                    repo("acme/api", &api_url, false),
+                    repo("acme/web", &web_url, false),
+                    repo("acme/fork", &fork_url, true),
+                ])
+                .to_string(),
+            ),
+            _ => Reply::json(404, r#"{"message":"Not Found"}"#),
+        }
+    });
+    let cache = tmp.path().join("cache");
+    let state = tmp.path().join("state.db");
+    let run = || {
+        let out = keyhound(&["org", "--github-org", "acme", "--github-api", &api.url()])
+            .args([
+                "--cache",
+                cache.to_str().unwrap(),
+                "--state",
+                state.to_str().unwrap(),
+            ])
+            .args(["--format", "json", "--jobs", "2"])
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("HOME", tmp.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        let all = format!("{}{}", support::stdout(&out), support::stderr(&out));
+        assert!(!all.contains(TOKEN), "token in output: {all}");
+        let json: serde_json::Value =
+            serde_json::from_str(&support::stdout(&out)).unwrap_or_else(|e| panic!("{e}: {all}"));
+        (out.status.code(), json, all)
+    };
+    let (code, first, all) = run();
+    assert_eq!(code, Some(1), "new findings: {all}");
+    let names: Vec<&str> = first["stats"]["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "the fork is left out: {names:?}");
+    assert!(
+        names.contains(&"acme/api") && names.contains(&"acme/web"),
+        "{names:?}"
+    );
+    for r in first["stats"]["repos"].as_array().unwrap() {
+        assert_eq!(r["status"], "complete", "{r:#}");
+    }
+    let repos_with_findings: Vec<&str> = first["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["repo"].as_str().unwrap())
+        .collect();
+    assert_eq!(repos_with_findings, ["acme/api"]);
+    assert!(
+        git_server
+            .api
+            .requests()
+            .iter()
+            .any(|r| r.header("authorization").is_some()),
+        "acme/web was cloned with the token"
+    );
+
+    // Second night: nothing changed, nothing scanned, still authenticated.
+    let (code, second, all) = run();
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!(second["stats"]["blobs_scanned"], 0, "{second:#}");
+
+    // The token is in no file of the cache or the state store.
+    let mut files = Vec::new();
+    files_under(&cache, &mut files);
+    for entry in std::fs::read_dir(tmp.path()).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("state.db") {
+            files.push(entry.path());
+        }
+    }
+    assert!(files.len() > 10, "{files:?}");
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "token written to {}",
+            f.display()
+        );
+    }
+}

@@ -750,3 +750,80 @@ fn text_and_sarif_for_grouped_baselined_findings() {
     );
     assert!(results[1].get("relatedLocations").is_none());
 }
+
+/// `--exposure` results travel in JSON (the verification object), in
+/// SARIF (properties, and a markdown message GitHub renders) and in text.
+#[test]
+fn exposure_reaches_every_format() {
+    use keyhound::finding::{Capability, Decision, Exposure, Status, Verification};
+    let mut live = findings().remove(0);
+    live.verification = Some(Verification {
+        status: Status::Live,
+        identity: [(
+            "arn".to_string(),
+            "arn:aws:iam::123456789012:user/ci".to_string(),
+        )]
+        .into(),
+        reason: None,
+        checked_at: "2026-12-04T00:00:00Z".into(),
+        exposure: Some(Exposure {
+            method: "policies".into(),
+            quarantined: true,
+            policies: vec![
+                "managed:AWSCompromisedKeyQuarantineV2".into(),
+                "inline:deploy".into(),
+            ],
+            capabilities: vec![
+                Capability {
+                    name: "launch compute".into(),
+                    decision: Decision::Allowed,
+                    actions: vec![
+                        ("ec2:RunInstances".into(), Decision::Denied),
+                        ("ecs:RunTask".into(), Decision::Allowed),
+                    ],
+                },
+                Capability {
+                    name: "touch billing".into(),
+                    decision: Decision::NotAllowed,
+                    actions: vec![("aws-portal:ModifyBilling".into(), Decision::NotAllowed)],
+                },
+            ],
+            unread: vec!["SimulatePrincipalPolicy: AccessDenied".into()],
+        }),
+    });
+    let all = [live];
+    let json = parse(&render(Format::Json, &all, &stats(), Options::default()));
+    let exposure = &json["findings"][0]["verification"]["exposure"];
+    assert_eq!(exposure["quarantined"], true, "{json}");
+    assert_eq!(exposure["capabilities"][0]["actions"][1][1], "allowed");
+    let sarif = render(Format::Sarif, &all, &stats(), Options::default());
+    let log = assert_valid_sarif(&sarif);
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(
+        result["properties"]["verification"]["exposure"]["method"],
+        "policies"
+    );
+    let markdown = result["message"]["markdown"]
+        .as_str()
+        .expect("markdown message");
+    assert!(markdown.contains("- **QUARANTINED**"), "{markdown}");
+    assert!(
+        markdown.contains("- **can**: launch compute (ecs:RunTask)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- **cannot**: touch billing"),
+        "{markdown}"
+    );
+    let text = render(Format::Text, &all, &stats(), Options::default());
+    assert!(text.contains("  QUARANTINED AWS has attached"), "{text}");
+    assert!(
+        text.contains("  can         launch compute (ecs:RunTask)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  unread      SimulatePrincipalPolicy: AccessDenied\n"),
+        "{text}"
+    );
+    assert_no_clear_secret(&text);
+}

@@ -28,6 +28,7 @@ use crate::suppress::{
 
 mod baseline_cmd;
 mod hook_cmd;
+mod org_cmd;
 mod org_list_cmd;
 mod rules_cmd;
 mod scan_cmd;
@@ -89,17 +90,10 @@ enum Command {
     /// Check credentials given directly or in a JSON/JSONL report written
     /// with --show-secrets (sends them to their provider).
     Verify(verify_cmd::VerifyCommand),
-    /// Organisation-wide scans; `org list` prints the repositories the
-    /// GitHub/GitLab sources name.
-    #[command(subcommand)]
-    Org(OrgCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum OrgCommand {
-    /// Print the repositories of --github-org/--github-user/--gitlab-group,
-    /// one per line in the --repos FILE format (`URL name=... branch=...`).
-    List(org_list_cmd::OrgListArgs),
+    /// Scan many repositories (mirrored into a cache), incrementally:
+    /// only blobs not scanned before. `org merge` joins shard reports;
+    /// `org list` prints the repositories the GitHub/GitLab sources name.
+    Org(org_cmd::OrgCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -362,7 +356,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd::create(args),
         Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
         Command::Verify(command) => verify_cmd::run(command),
-        Command::Org(OrgCommand::List(args)) => org_list_cmd::run(args),
+        Command::Org(command) => org_cmd::run(command),
     }
 }
 

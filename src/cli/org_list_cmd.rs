@@ -5,9 +5,14 @@
 //! [`ForgeArgs`] are the source and authentication flags; `keyhound org`
 //! flattens the same struct, and [`ForgeArgs::forge`] turns them into a
 //! [`Forge`] (tokens read from the environment here, nowhere else).
+//! [`forge_specs`] makes `keyhound org`'s repository specs from a listing,
+//! with a [`GitAccess`] that gives each clone or fetch a token valid at
+//! that moment and a slot in the forge's request budget.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -16,6 +21,9 @@ use crate::forge::{
     AppCredentials, Forge, ForgeError, GitHubAuth, Listing, RemoteRepo, Sources, Target, Token,
     GITHUB_API, GITLAB_API,
 };
+
+use crate::org::repos::RepoSpec;
+use crate::org::run::{Access, GitAccess, Prepared};
 
 use super::{incomplete, usage, Exit, Failure};
 
@@ -188,4 +196,52 @@ pub fn repos_line(repo: &RemoteRepo) -> String {
         line.push_str(branch);
     }
     line
+}
+
+/// `keyhound org`'s specs for every listed repository (name, clone URL,
+/// default branch) and the access their git processes go through.
+pub fn forge_specs(args: &ForgeArgs) -> Result<(Vec<RepoSpec>, Access), Failure> {
+    let forge = Arc::new(args.forge()?);
+    let listing = forge.list().map_err(list_failure)?;
+    eprintln!(
+        "keyhound: {} repositories from the APIs ({} forks and {} archived left out)",
+        listing.repos.len(),
+        listing.skipped_forks,
+        listing.skipped_archived
+    );
+    let specs = listing
+        .repos
+        .iter()
+        .map(|r| RepoSpec::new(&r.full_name, &r.clone_url, r.default_branch.clone()))
+        .collect();
+    let remotes = listing
+        .repos
+        .into_iter()
+        .map(|r| (r.full_name.clone(), r))
+        .collect();
+    Ok((specs, Access(Arc::new(ForgeAccess { forge, remotes }))))
+}
+
+/// Every clone and fetch of a run waits for a budget slot; a forge
+/// repository's also gets its token's environment, minted or still valid
+/// now. Repositories from `--repos` keep their own environment.
+struct ForgeAccess {
+    forge: Arc<Forge>,
+    remotes: HashMap<String, RemoteRepo>,
+}
+
+impl GitAccess for ForgeAccess {
+    fn prepare(&self, repo: &RepoSpec) -> Result<Prepared, String> {
+        let slot = self.forge.budget().acquire();
+        let env = match self.remotes.get(&repo.name) {
+            Some(remote) if remote.clone_url == repo.url => {
+                self.forge.git_env(remote).map_err(|e| e.to_string())?
+            }
+            _ => repo.env.clone(),
+        };
+        Ok(Prepared {
+            env,
+            slot: Box::new(slot),
+        })
+    }
 }

@@ -289,7 +289,82 @@ fn write_verification(
     if let Some(reason) = &v.reason {
         line.push_str(&format!(": {}", clean(reason)));
     }
-    writeln!(out, "  verified    {line}")
+    writeln!(out, "  verified    {line}")?;
+    if let Some(exposure) = &v.exposure {
+        for (label, text) in exposure_lines(exposure) {
+            let text = match label {
+                "QUARANTINED" | "can" => paint.paint(fg(AnsiColor::Red).bold(), &text).into_owned(),
+                _ => text,
+            };
+            writeln!(out, "  {label:<11} {text}")?;
+        }
+    }
+    Ok(())
+}
+
+/// What a live key may do (`--exposure`), as labelled lines, costliest
+/// capability first:
+///
+/// ```text
+///   can         launch compute (ec2:RunInstances, lambda:CreateFunction), read S3 (limited: s3:GetObject)
+///   cannot      create IAM users or keys, touch billing
+///   policies    managed:PowerUserAccess, inline:deploy (read and evaluated by keyhound: …)
+/// ```
+pub fn exposure_lines(e: &crate::finding::Exposure) -> Vec<(&'static str, String)> {
+    use crate::finding::Decision;
+    let mut lines = Vec::new();
+    if e.quarantined {
+        lines.push((
+            "QUARANTINED",
+            "AWS has attached an AWSCompromisedKeyQuarantine policy to this key's user: \
+             AWS already knows it leaked; rotate it and check CloudTrail"
+                .to_string(),
+        ));
+    }
+    let (mut can, mut cannot, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    for c in &e.capabilities {
+        let name = clean(&c.name).into_owned();
+        match c.decision {
+            Decision::Allowed | Decision::Limited => {
+                let actions: Vec<String> = c
+                    .actions
+                    .iter()
+                    .filter(|(_, d)| d.can())
+                    .map(|(a, d)| match d {
+                        Decision::Limited => format!("limited: {}", clean(a)),
+                        _ => clean(a).into_owned(),
+                    })
+                    .collect();
+                can.push(format!("{name} ({})", actions.join(", ")));
+            }
+            Decision::Unknown => unknown.push(name),
+            Decision::NotAllowed | Decision::Denied => cannot.push(name),
+        }
+    }
+    for (label, list) in [("can", can), ("cannot", cannot), ("unknown", unknown)] {
+        if !list.is_empty() {
+            lines.push((label, list.join(", ")));
+        }
+    }
+    let method = match e.method.as_str() {
+        "simulated" => "decided by IAM's policy simulator",
+        "root" => "the account's root user: no policy limits it",
+        _ => "read and evaluated by keyhound: SCPs and permission boundaries not seen",
+    };
+    let policies: Vec<String> = e.policies.iter().map(|p| clean(p).into_owned()).collect();
+    lines.push((
+        "policies",
+        if policies.is_empty() {
+            format!("none read ({method})")
+        } else {
+            format!("{} ({method})", policies.join(", "))
+        },
+    ));
+    if !e.unread.is_empty() {
+        let unread: Vec<String> = e.unread.iter().map(|u| clean(u).into_owned()).collect();
+        lines.push(("unread", unread.join("; ")));
+    }
+    lines
 }
 
 /// Skips that are problems (unreadable, broken links, …); binary files are

@@ -286,6 +286,12 @@ pub struct MotoGuard(#[allow(dead_code)] std::process::Child);
 /// Needs `pip install 'moto[server]'` (done by `.ci/run`); without it the
 /// calling tests fail: they must not pass by skipping.
 pub fn moto_server() -> (u16, MotoGuard) {
+    moto_server_with(&[])
+}
+
+/// [`moto_server`] with environment settings (e.g.
+/// `MOTO_IAM_LOAD_MANAGED_POLICIES=true`).
+pub fn moto_server_with(env: &[(&str, &str)]) -> (u16, MotoGuard) {
     use std::process::Stdio;
     use std::time::{Duration, Instant};
     let port = closed_port();
@@ -302,6 +308,7 @@ pub fn moto_server() -> (u16, MotoGuard) {
         format!("moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid");
     let child = Command::new("sh")
         .args(["-c", &script])
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
