@@ -60,6 +60,17 @@ impl Org {
 
     /// Runs `keyhound org` with `--cache`/`--state` of slot `slot`.
     fn run(&self, slot: &str, list: &Path, extra: &[&str]) -> (i32, Value, String) {
+        self.run_env(slot, list, extra, &[])
+    }
+
+    /// [`Org::run`] with extra environment variables.
+    fn run_env(
+        &self,
+        slot: &str,
+        list: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> (i32, Value, String) {
         let cache = self.path().join(format!("cache-{slot}"));
         let state = self.path().join(format!("state-{slot}.db"));
         let mut args = vec![
@@ -77,7 +88,14 @@ impl Org {
             args.extend(["--jobs", "2"]);
         }
         args.extend_from_slice(extra);
-        let out = keyhound(&args, self.path());
+        let mut cmd = std::process::Command::new(support::BIN);
+        cmd.args(&args).current_dir(self.path());
+        support::clean_env(&mut cmd);
+        for v in support::INDEX_VARIABLES {
+            cmd.env_remove(v);
+        }
+        cmd.envs(env.iter().copied());
+        let out = cmd.output().unwrap();
         let code = out.status.code().unwrap_or(-1);
         let json = serde_json::from_str(&stdout(&out))
             .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
@@ -384,7 +402,15 @@ fn shards_partition_the_repositories_and_merge_to_the_unsharded_report() {
     let mut names = BTreeSet::new();
     let mut reports = Vec::new();
     for i in 0..3 {
-        let (_, part, err) = org.run(&format!("s{i}"), &list, &["--shard", &format!("{i}/3")]);
+        // As a Kubernetes Indexed Job runs them.
+        let index = i.to_string();
+        let (_, part, err) = org.run_env(
+            &format!("s{i}"),
+            &list,
+            &["--shard-count", "3"],
+            &[("JOB_COMPLETION_INDEX", &index)],
+        );
+        assert_eq!(part["shard"], format!("{i}/3"));
         for r in part["stats"]["repos"].as_array().unwrap() {
             let name = r["name"].as_str().unwrap().to_string();
             assert!(names.insert(name.clone()), "{name} in two shards: {err}");
@@ -395,6 +421,13 @@ fn shards_partition_the_repositories_and_merge_to_the_unsharded_report() {
     }
     let all: BTreeSet<String> = (0..9).map(|i| format!("acme/r{i}")).collect();
     assert_eq!(names, all, "every repository in exactly one shard");
+    // And --shard I/N picks the same ones as the engine's index.
+    let (_, one, _) = org.run("s1", &list, &["--shard", "1/3"]);
+    let again: Vec<&Value> = one["stats"]["repos"].as_array().unwrap().iter().collect();
+    assert!(
+        again.iter().all(|r| r["blobs_scanned"] == 0),
+        "a shard's second run reuses its state: {one:#}"
+    );
 
     let mut args = vec!["org", "merge", "--format", "json"];
     args.extend(reports.iter().map(|p| p.to_str().unwrap()));
@@ -739,8 +772,35 @@ fn verify_rechecks_live_ones_each_run_and_dead_ones_only_with_reverify() {
     assert_eq!(code, 1, "{err}");
     assert_eq!((sent(LIVE), sent(DEAD)), (1, 1));
     assert_eq!(first["stats"]["live"], 1);
-    // Live first in the report.
+    // Live first in the report, and in the Markdown summary made from it.
     assert_eq!(first["findings"][0]["verification"]["status"], "live");
+    let saved = org.path().join("first.json");
+    std::fs::write(&saved, first.to_string()).unwrap();
+    let md = stdout(&keyhound(
+        &[
+            "org",
+            "merge",
+            "--format",
+            "markdown",
+            saved.to_str().unwrap(),
+        ],
+        org.path(),
+    ));
+    let all = &md[md.find("## All findings").unwrap()..];
+    let rows: Vec<&str> = all
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| status") && !l.starts_with("| ---"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{md}");
+    assert!(
+        rows[0].starts_with("| live |") && rows[1].starts_with("| dead |"),
+        "{md}"
+    );
+    let live = &md[md.find("## Live credentials").unwrap()..md.find("## New since").unwrap()];
+    assert!(
+        live.contains("| live |") && !live.contains("| dead |"),
+        "{md}"
+    );
 
     let (_, second, _) = org.run("a", &list, &verify);
     assert_eq!(

@@ -30,6 +30,7 @@ mod baseline_cmd;
 mod hook_cmd;
 mod org_cmd;
 mod org_list_cmd;
+mod revoke_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod triage;
@@ -90,6 +91,10 @@ enum Command {
     /// Check credentials given directly or in a JSON/JSONL report written
     /// with --show-secrets (sends them to their provider).
     Verify(verify_cmd::VerifyCommand),
+    /// Revoke leaked credentials, on this explicit command only: GitHub
+    /// tokens through GitHub's revocation API, AWS keys deactivated with
+    /// their own credentials. Shows what it will do and asks first.
+    Revoke(revoke_cmd::RevokeCommand),
     /// Scan many repositories (mirrored into a cache), incrementally:
     /// only blobs not scanned before. `org merge` joins shard reports;
     /// `org list` prints the repositories the GitHub/GitLab sources name.
@@ -356,6 +361,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd::create(args),
         Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
         Command::Verify(command) => verify_cmd::run(command),
+        Command::Revoke(command) => revoke_cmd::run(command),
         Command::Org(command) => org_cmd::run(command),
     }
 }

@@ -60,6 +60,10 @@ struct OrgArgs {
     /// repository's name.
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
+    /// Scan one of N shards, the index read from JOB_COMPLETION_INDEX
+    /// (Kubernetes Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch).
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    shard_count: Option<u64>,
     /// Repositories scanned at the same time [default: up to 4, at most one per CPU].
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -180,7 +184,12 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
     } else {
         None
     };
-    let shard = args.shard.unwrap_or(Shard::ALL);
+    let shard = match (args.shard, args.shard_count) {
+        (Some(shard), _) => shard,
+        (None, Some(count)) => Shard::from_env(count, |k| std::env::var(k).ok())
+            .map_err(|e| usage(anyhow::anyhow!(e)))?,
+        (None, None) => Shard::ALL,
+    };
     let mine: Vec<repos::RepoSpec> = all.into_iter().filter(|r| shard.owns(&r.name)).collect();
 
     let config = match &args.rules.config {

@@ -77,6 +77,7 @@ impl VerifyOptions {
             gcp_api: self.gcp_api_endpoint.clone(),
             azure_blob: self.azure_blob_endpoint.clone(),
             azure_login: self.azure_login_endpoint.clone(),
+            github_api: None,
         };
         endpoints
             .validate()

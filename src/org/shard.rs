@@ -39,6 +39,31 @@ impl Shard {
     }
 }
 
+/// Where array-job engines put the index of the task: Kubernetes Indexed
+/// Jobs, then AWS Batch array jobs.
+pub const INDEX_VARIABLES: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
+impl Shard {
+    /// Shard `index/count` with the index read from the engine's variable
+    /// (`--shard-count N`): the first of [`INDEX_VARIABLES`] that `env`
+    /// has.
+    pub fn from_env(count: u64, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        for name in INDEX_VARIABLES {
+            if let Some(value) = env(name) {
+                let index = value
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|e| format!("{name}={value:?} is not a shard index: {e}"))?;
+                return Shard::new(index, count).map_err(|e| format!("{name}: {e}"));
+            }
+        }
+        Err(format!(
+            "--shard-count needs the shard index in {} (or give --shard I/N)",
+            INDEX_VARIABLES.join(" or ")
+        ))
+    }
+}
+
 impl FromStr for Shard {
     type Err = String;
 
@@ -83,6 +108,43 @@ mod tests {
         assert!("0/0".parse::<Shard>().is_err());
         assert!("1".parse::<Shard>().is_err());
         assert!("a/2".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn index_from_the_engines_variables() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            Shard::from_env(3, env(&[("JOB_COMPLETION_INDEX", "2")])),
+            Ok(Shard { index: 2, count: 3 })
+        );
+        assert_eq!(
+            Shard::from_env(4, env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "1")])),
+            Ok(Shard { index: 1, count: 4 })
+        );
+        // Kubernetes' wins when both are set.
+        assert_eq!(
+            Shard::from_env(
+                4,
+                env(&[
+                    ("AWS_BATCH_JOB_ARRAY_INDEX", "1"),
+                    ("JOB_COMPLETION_INDEX", "0")
+                ])
+            ),
+            Ok(Shard { index: 0, count: 4 })
+        );
+        let e = Shard::from_env(3, env(&[("JOB_COMPLETION_INDEX", "3")])).unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
+        assert!(Shard::from_env(3, env(&[("JOB_COMPLETION_INDEX", "x")])).is_err());
+        assert!(Shard::from_env(3, env(&[]))
+            .unwrap_err()
+            .contains("JOB_COMPLETION_INDEX"));
     }
 
     #[test]

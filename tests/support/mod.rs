@@ -13,6 +13,10 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
 
+/// Array-job index variables `keyhound org --shard-count` reads; tests
+/// that run org clear them so the machine's own do not leak in.
+pub const INDEX_VARIABLES: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
 /// Runs keyhound with every `KEYHOUND_*` override cleared, so the tests
 /// are not steered by the environment they run in.
 pub fn keyhound(args: &[&str], cwd: &Path) -> Output {
