@@ -1061,3 +1061,62 @@ fn keyhound_org_scans_what_the_api_lists_with_the_token_only_in_gits_environment
         );
     }
 }
+
+#[test]
+fn keyhound_org_clones_gitlab_projects_as_oauth2_with_the_group_token() {
+    const GL_TOKEN: &str = "glpat-e2etesttoken98765";
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = tmp.path().join("srv");
+    std::fs::create_dir_all(srv.join("acme/sub")).unwrap();
+    let work = work_repo(tmp.path(), "tool", None);
+    support::git(
+        &srv,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            work.to_str().unwrap(),
+            "acme/sub/tool.git",
+        ],
+    );
+    let git_server = GitServer::start(srv, "oauth2", GL_TOKEN);
+    let url = format!("{}/acme/sub/tool.git", git_server.url());
+    let api = ApiServer::start(move |req, _| {
+        if req.path() != "/api/v4/groups/acme/projects"
+            || req.header("private-token") != Some(GL_TOKEN)
+        {
+            return Reply::json(404, r#"{"message":"404 Group Not Found"}"#);
+        }
+        Reply::json(
+            200,
+            json!([{"path_with_namespace": "acme/sub/tool", "http_url_to_repo": url,
+                    "default_branch": "main", "archived": false, "visibility": "private"}])
+            .to_string(),
+        )
+    });
+    let cache = tmp.path().join("cache");
+    let state = tmp.path().join("state.db");
+    let out = keyhound(&["org", "--gitlab-group", "acme", "--gitlab-api", &api.url()])
+        .args([
+            "--cache",
+            cache.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ])
+        .args(["--format", "json"])
+        .env("GITLAB_TOKEN", GL_TOKEN)
+        .env("HOME", tmp.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let all = format!("{}{}", support::stdout(&out), support::stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains(GL_TOKEN), "{all}");
+    let report: serde_json::Value = serde_json::from_str(&support::stdout(&out)).unwrap();
+    let repos = report["stats"]["repos"].as_array().unwrap();
+    assert_eq!(repos.len(), 1, "{report:#}");
+    assert_eq!(repos[0]["name"], "acme/sub/tool");
+    assert_eq!(repos[0]["status"], "complete", "{report:#}");
+    assert!(report["stats"]["blobs_scanned"].as_u64().unwrap() > 0);
+}
