@@ -232,7 +232,7 @@ struct ForgeAccess {
 
 impl GitAccess for ForgeAccess {
     fn prepare(&self, repo: &RepoSpec) -> Result<Prepared, String> {
-        let slot = self.forge.budget().acquire();
+        let slot = self.forge.budget().acquire_long();
         let env = match self.remotes.get(&repo.name) {
             Some(remote) if remote.clone_url == repo.url => {
                 self.forge.git_env(remote).map_err(|e| e.to_string())?

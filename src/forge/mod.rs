@@ -22,7 +22,8 @@
 //!   by name, each once. A target that cannot be listed fails the whole
 //!   listing: a missing organisation must not look like an empty one.
 //! - The [`Budget`] is shared by every API request and, through
-//!   [`Forge::budget`], by the clones and fetches that follow, so a
+//!   [`Forge::budget`] and [`Budget::acquire_long`], by the clones and
+//!   fetches that follow, so a
 //!   2,000-repository organisation is not hit with 2,000 starts at once.
 //! - Tokens live in [`Token`], whose `Debug` prints nothing of it; errors name the target, the status and the API's message with
 //!   any token scrubbed out. A token reaches git only through

@@ -6,7 +6,9 @@
 //! three limits:
 //!
 //! - at most `max_concurrent` permits out at once (GitHub counts
-//!   concurrent requests towards its secondary limit);
+//!   concurrent requests towards its secondary limit), clones and fetches
+//!   ([`Budget::acquire_long`]) at most one fewer, so an API request can
+//!   always start;
 //! - starts at least `min_interval` apart (the default, 100 ms, keeps a
 //!   run under 600 starts a minute, below GitHub's 900 points a minute
 //!   for REST reads, however many jobs ask);
@@ -75,7 +77,8 @@ impl Budget {
         let now = Instant::now();
         Budget {
             limits: Limits {
-                max_concurrent: limits.max_concurrent.max(1),
+                // One slot is kept from clones (see acquire_long).
+                max_concurrent: limits.max_concurrent.max(2),
                 ..limits
             },
             state: Mutex::new(State {
@@ -97,20 +100,33 @@ impl Budget {
     }
 
     /// Blocks until a start is allowed, then holds a slot until the
-    /// permit is dropped.
+    /// permit is dropped. For API requests.
     pub fn acquire(self: &Arc<Self>) -> Permit {
+        self.acquire_below(self.limits.max_concurrent)
+    }
+
+    /// [`acquire`](Self::acquire) for a clone or fetch, which holds its
+    /// slot for minutes: clones get one slot fewer than requests, so an API
+    /// request (a GitHub App token minted for the next clone) always finds
+    /// a free slot even when every clone slot is taken, and cannot wait
+    /// for itself.
+    pub fn acquire_long(self: &Arc<Self>) -> Permit {
+        self.acquire_below(self.limits.max_concurrent - 1)
+    }
+
+    fn acquire_below(self: &Arc<Self>, cap: usize) -> Permit {
         let mut state = self.lock();
         loop {
             let now = Instant::now();
             let ready = state.next_start.max(state.paused_until);
-            if state.running < self.limits.max_concurrent && now >= ready {
+            if state.running < cap && now >= ready {
                 state.running += 1;
                 state.next_start = now + self.limits.min_interval;
                 return Permit {
                     budget: Arc::clone(self),
                 };
             }
-            state = if state.running >= self.limits.max_concurrent {
+            state = if state.running >= cap {
                 self.changed.wait(state).unwrap_or_else(|e| e.into_inner())
             } else {
                 self.changed
@@ -355,6 +371,28 @@ mod tests {
         rx.recv_timeout(Duration::from_secs(5)).expect("freed slot");
         waiter.join().unwrap();
         drop(b);
+    }
+
+    #[test]
+    fn clones_leave_a_slot_for_api_requests() {
+        let budget = Arc::new(Budget::new(Limits {
+            max_concurrent: 3,
+            min_interval: Duration::ZERO,
+            ..Limits::default()
+        }));
+        let _a = budget.acquire_long();
+        let _b = budget.acquire_long();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let b2 = Arc::clone(&budget);
+        std::thread::spawn(move || {
+            let _c = b2.acquire_long();
+            tx.send(()).unwrap();
+        });
+        // A third clone waits; an API request still starts at once.
+        assert!(rx.recv_timeout(Duration::from_millis(100)).is_err());
+        let t0 = Instant::now();
+        drop(budget.acquire());
+        assert!(t0.elapsed() < Duration::from_millis(50));
     }
 
     #[test]
