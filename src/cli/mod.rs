@@ -2,7 +2,7 @@
 //!
 //! One module per command, each a thin layer over the library:
 //! `scan_cmd` (`scan`, `git`), `baseline_cmd`, `rules_cmd`, `hook_cmd`,
-//! `verify_cmd`; `triage` is the triage they share (allowlists, ignore
+//! `verify_cmd`, `org_list_cmd` (`org list`); `triage` is the triage they share (allowlists, ignore
 //! file, grouping, baseline). Each command returns an [`Exit`]; `main` maps
 //! it to the process exit code. Errors carry their context and are printed
 //! once, here: [`Failure`] pairs an error with its exit code.
@@ -30,6 +30,7 @@ mod baseline_cmd;
 mod doctor_cmd;
 mod hook_cmd;
 mod org_cmd;
+mod org_list_cmd;
 mod revoke_cmd;
 mod rules_cmd;
 mod scan_cmd;
@@ -100,7 +101,8 @@ enum Command {
     /// as `scan` and `git` would, says which were found (exit 0 all, 1 not).
     Doctor(doctor_cmd::DoctorCommand),
     /// Scan many repositories (mirrored into a cache), incrementally:
-    /// only blobs not scanned before. `org merge` joins shard reports.
+    /// only blobs not scanned before. `org merge` joins shard reports;
+    /// `org list` prints the repositories the GitHub/GitLab sources name.
     Org(org_cmd::OrgCommand),
 }
 
