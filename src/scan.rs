@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::detect::{Detector, KeywordHits, Match};
 use crate::finding::{fingerprint, Finding, GitOrigin, Location, Origin, Secret};
 use crate::rules::Confidence;
-use crate::source::{self, git, PathNamer, WalkError, WalkOptions};
+use crate::source::{self, git, PathNamer, Piece, WalkError, WalkOptions};
 use crate::stats::{Counters, Stats};
 use crate::suppress;
 
@@ -113,10 +113,20 @@ pub fn run_observed(
     let started = Instant::now();
     let counters = Counters::default();
     let found = Mutex::new(Vec::new());
-    let visit = |blob: &[u8], origin: Origin| {
-        let mut f = findings_in(detector, blob, &origin, min_confidence);
+    let visit = |piece: Piece<'_>| {
+        let blob = piece.bytes;
+        // A streamed piece reports only the secrets it owns; its
+        // neighbours report the rest (source::stream).
+        let mut matches = detector.detect(blob);
+        matches.retain(|m| piece.owned.contains(&m.secret.start));
+        let mut f = findings_of(detector, blob, matches, piece.origin, min_confidence);
+        // The observer reads context by line within the bytes it is shown,
+        // so it sees piece-relative locations; reports get input-relative ones.
         if let (Some(observe), false) = (observe, f.is_empty()) {
             observe(blob, &f);
+        }
+        for finding in &mut f {
+            finding.location = piece.at.place(finding.location);
         }
         if !f.is_empty() {
             // Findings are rare; the lock is off the hot path.
@@ -128,7 +138,16 @@ pub fn run_observed(
     };
     match input {
         Input::Paths(roots) => source::walk(roots, walk, namer, &counters, &visit)?,
-        Input::Stdin => source::stdin::read(walk.max_file_size, &counters, &visit),
+        Input::Stdin => {
+            let options = source::stdin::StdinOptions {
+                limit: walk.max_file_size,
+                chunking: walk.chunking,
+                expand: walk.expand,
+                // Piped input was always scanned whatever its bytes.
+                binary: true,
+            };
+            source::stdin::read(options, &counters, &visit)
+        }
     }
     let mut findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     sort_and_dedup(&mut findings);

@@ -44,7 +44,14 @@ pub(super) fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
             .chain(&config.exclude)
             .cloned()
             .collect(),
-        max_file_size: args.max_file_size,
+        max_file_size: args.max_file_size.unwrap_or(u64::MAX),
+        // Pieces overlap by what this detector can look across (its windows
+        // and pairing distances), so a streamed file finds what a whole one would.
+        chunking: Chunking::from_env(detector.context_reach()),
+        expand: ExpandOptions {
+            archives: !args.no_archives,
+            ..ExpandOptions::default()
+        },
         binary: args.binary,
         follow_links: !args.no_follow,
         threads: args.threads,
