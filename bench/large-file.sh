@@ -66,5 +66,5 @@ assert len(doc["findings"]) == 4, doc["findings"]
 PY
 
 python3 "$here/measure.py" --runs "$runs" --baseline grep --json "$work/large.json.bench" \
-  "grep=grep -c AKIA $input" \
+  "grep=grep -c AKIA $input > $work/grep.out" \
   "keyhound=$kh scan $input --format json -o /dev/null"

@@ -231,6 +231,11 @@ impl Name {
         }
     }
 
+    /// Whether this is something inside a top input.
+    fn is_member(&self) -> bool {
+        self.pending.is_some() || self.shown.contains("!/")
+    }
+
     /// The name skips are recorded under.
     fn skip_name(&self) -> String {
         match &self.pending {
@@ -458,11 +463,7 @@ impl Expander<'_> {
             Kind::Plain => {
                 let origin = name.origin();
                 if !self.binary && is_binary(data) {
-                    self.counters.skip(
-                        origin.display_path(),
-                        SkipReason::Binary,
-                        "binary file (NUL byte)",
-                    );
+                    self.binary_skip(name, origin.display_path());
                     return;
                 }
                 self.counters.scanned(data.len());
@@ -497,10 +498,7 @@ impl Expander<'_> {
             _ => stream::stream(reader, &origin, self.chunking, probe, &mut visit),
         };
         match result {
-            Ok(_) if binary => {
-                self.counters
-                    .skip(shown, SkipReason::Binary, "binary file (NUL byte)")
-            }
+            Ok(_) if binary => self.binary_skip(name, &shown),
             Ok(done) => {
                 self.counters.scanned(done.bytes as usize);
                 self.counters.large(&shown, done.bytes, started.elapsed());
@@ -509,6 +507,15 @@ impl Expander<'_> {
                 }
             }
             Err(e) => self.read_failed(name, &e, 0),
+        }
+    }
+
+    /// A binary file is listed as skipped; a binary member of an archive
+    /// is not (a jar's thousand class files would drown the list).
+    fn binary_skip(&self, name: &Name, shown: &str) {
+        if !name.is_member() {
+            self.counters
+                .skip(shown, SkipReason::Binary, "binary file (NUL byte)");
         }
     }
 
