@@ -114,20 +114,7 @@ pub fn run_observed(
     let counters = Counters::default();
     let found = Mutex::new(Vec::new());
     let visit = |piece: Piece<'_>| {
-        let blob = piece.bytes;
-        // A streamed piece reports only the secrets it owns; its
-        // neighbours report the rest (source::stream).
-        let mut matches = detector.detect(blob);
-        matches.retain(|m| piece.owned.contains(&m.secret.start));
-        let mut f = findings_of(detector, blob, matches, piece.origin, min_confidence);
-        // The observer reads context by line within the bytes it is shown,
-        // so it sees piece-relative locations; reports get input-relative ones.
-        if let (Some(observe), false) = (observe, f.is_empty()) {
-            observe(blob, &f);
-        }
-        for finding in &mut f {
-            finding.location = piece.at.place(finding.location);
-        }
+        let mut f = piece_findings(detector, &piece, min_confidence, observe);
         if !f.is_empty() {
             // Findings are rare; the lock is off the hot path.
             found
@@ -155,6 +142,31 @@ pub fn run_observed(
         findings,
         stats: counters.finish(started.elapsed()),
     })
+}
+
+/// The findings of one piece of an input (a whole small input is one
+/// piece), at input-relative locations.
+fn piece_findings(
+    detector: &Detector,
+    piece: &Piece<'_>,
+    min_confidence: Confidence,
+    observe: Option<Observer<'_>>,
+) -> Vec<Finding> {
+    let blob = piece.bytes;
+    // A streamed piece reports only the secrets it owns; its neighbours
+    // report the rest (source::stream).
+    let mut matches = detector.detect(blob);
+    matches.retain(|m| piece.owned.contains(&m.secret.start));
+    let mut f = findings_of(detector, blob, matches, piece.origin, min_confidence);
+    // The observer reads context by line within the bytes it is shown, so
+    // it sees piece-relative locations; reports get input-relative ones.
+    if let (Some(observe), false) = (observe, f.is_empty()) {
+        observe(blob, &f);
+    }
+    for finding in &mut f {
+        finding.location = piece.at.place(finding.location);
+    }
+    f
 }
 
 /// Sorts for stable output and drops exact repeats (the same file reached
@@ -226,18 +238,7 @@ pub fn run_git_observed(
     let derive = delta_hits_enabled();
     // The git source counts scanned blobs itself.
     let visit = |id: git::ObjectId, blob: &[u8], lineage: git::Lineage<'_>| {
-        let origin = Origin::Git(Box::new(GitOrigin {
-            blob: id.to_string(),
-            commit: None,
-            paths: Vec::new(),
-            author: None,
-            email: None,
-            date: None,
-            summary: None,
-            reachable: false,
-            in_head: None,
-            commits: None,
-        }));
+        let origin = git::blob_origin(id);
         // A delta's keyword hits are derived from its base's where the
         // base's were kept (exactly the same hits, see detect/derive.rs).
         let base = lineage
@@ -262,6 +263,19 @@ pub fn run_git_observed(
         }
         (derive && lineage.has_deltas).then(|| Box::new(hits) as git::Kept)
     };
+    // A blob too large to build in memory, in pieces (as a streamed file).
+    let visit_piece = |id: git::ObjectId, piece: Piece<'_>| {
+        let mut f = piece_findings(detector, &piece, min_confidence, observe);
+        if !f.is_empty() {
+            for finding in &mut f {
+                finding.origin = piece.origin.clone();
+            }
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, f));
+        }
+    };
     let visit_plain = |id: git::ObjectId, blob: &[u8]| {
         visit(id, blob, git::Lineage::ALONE);
     };
@@ -274,7 +288,7 @@ pub fn run_git_observed(
                     .map_or(0, |f| f.iter().map(|(_, v)| v.len()).sum())
             };
             crate::progress::with_progress(progress, &counters, &so_far, || {
-                repo.for_each_blob_derived(options, &counters, &visit)
+                repo.for_each_blob_streamed(options, &counters, &visit, &visit_piece)
             })?;
             let wanted: HashSet<git::ObjectId> = found
                 .lock()

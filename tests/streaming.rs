@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use keyhound::detect::Detector;
 use keyhound::rules::{self, Confidence};
 use keyhound::scan::{self, Input};
+use keyhound::source::git::{self, HistoryOptions};
 use keyhound::source::{Chunking, PathNamer, WalkOptions};
 
 /// What a finding is, for comparing two scans: rule, place, secret
@@ -353,4 +354,115 @@ fn the_binary_streams_files_and_stdin_with_keyhound_chunk_size() {
     assert_eq!(run(Some("4096"), false), reference);
     assert_eq!(run(Some("4096"), true), reference);
     assert_eq!(run(None, true), reference);
+}
+
+/// (rule, line, column, path) of a history finding's place.
+type HistoryPlace = (String, usize, usize, String);
+
+/// Findings of a full-history scan of `dir` and its skips, as (rule,
+/// line, column, path) and (path, reason).
+fn scan_history(
+    detector: &Detector,
+    dir: &std::path::Path,
+    options: &HistoryOptions,
+) -> (Vec<HistoryPlace>, Vec<(String, String)>) {
+    let repo = git::open(dir).expect("repository opens");
+    let outcome = scan::run_git(
+        detector,
+        &repo,
+        &scan::GitScope::Full { branch: None },
+        options,
+        Confidence::Low,
+        false,
+    )
+    .expect("history scan runs");
+    let mut found: Vec<_> = outcome
+        .findings
+        .iter()
+        .flat_map(|f| {
+            let mut places = vec![(f.location, f.path().to_string())];
+            places.extend(
+                f.locations
+                    .iter()
+                    .map(|p| (p.location, p.origin.display_path().to_string())),
+            );
+            places
+                .into_iter()
+                .map(|(l, p)| (f.rule_id.clone(), l.line, l.column, p))
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    let skips = outcome
+        .stats
+        .skipped
+        .iter()
+        .map(|s| (s.path.clone(), s.reason.as_str().to_string()))
+        .collect();
+    (found, skips)
+}
+
+#[test]
+fn large_git_blobs_are_streamed_loose_and_packed_with_whole_blob_lines() {
+    let d = detector();
+    let chunking = fine(&d);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    support::git(root, &["init", "-q"]);
+    let mut text = filler(&mut Rng(5), 4 * chunking.chunk());
+    let len = text.len();
+    insert_line(&mut text, len, GITHUB_LINE);
+    // Across the first piece's end.
+    insert_at(&mut text, chunking.chunk() - 8, AWS_ID);
+    insert_line(&mut text, 0, AWS_PAIR);
+    std::fs::write(root.join("dump.sql"), &text).unwrap();
+    support::git(root, &["add", "-A"]);
+    support::git(root, &["commit", "-q", "-m", "dump"]);
+
+    let streamed = HistoryOptions {
+        in_memory_limit: 64 * 1024,
+        chunking,
+        threads: 2,
+        ..HistoryOptions::default()
+    };
+    let whole = HistoryOptions {
+        in_memory_limit: u64::MAX,
+        threads: 2,
+        ..HistoryOptions::default()
+    };
+    let (reference, skips) = scan_history(&d, root, &whole);
+    assert!(skips.is_empty(), "{skips:?}");
+    assert_eq!(reference.len(), 4, "{reference:#?}");
+    assert!(reference.iter().all(|f| f.3 == "dump.sql"));
+    // Loose: inflated from the object file as it is scanned.
+    assert_eq!(
+        scan_history(&d, root, &streamed),
+        (reference.clone(), vec![])
+    );
+    // Packed whole (the only blob): inflated from the pack as it is scanned.
+    support::git(root, &["repack", "-a", "-d", "-q"]);
+    support::git(root, &["prune-packed"]);
+    assert!(
+        std::fs::read_dir(root.join(".git/objects/pack"))
+            .unwrap()
+            .count()
+            >= 2
+    );
+    assert_eq!(
+        scan_history(&d, root, &streamed),
+        (reference.clone(), vec![])
+    );
+
+    // A second version differing at its end becomes a delta of the first
+    // in a pack: built in memory, so over the limit it is skipped, with
+    // the reason.
+    text.extend_from_slice(b"one more line\n");
+    std::fs::write(root.join("dump.sql"), &text).unwrap();
+    support::git(root, &["commit", "-q", "-am", "more"]);
+    support::git(root, &["repack", "-a", "-d", "-f", "-q"]);
+    let (found, skips) = scan_history(&d, root, &streamed);
+    assert_eq!(skips.len(), 1, "{skips:?}");
+    assert_eq!(skips[0].1, "too_large");
+    // The other version (the delta base or the delta) is still scanned.
+    assert!(!found.is_empty());
 }

@@ -142,9 +142,11 @@ struct GitArgs {
     /// Scan blobs that contain NUL bytes.
     #[arg(long)]
     binary: bool,
-    /// Skip blobs larger than this many bytes (suffixes K, M, G allowed).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Skip blobs larger than this many bytes (suffixes K, M, G allowed;
+    /// default: no limit for blobs stored whole, which are streamed; deltas
+    /// over 64 MiB, which must be built in memory, are skipped).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,

@@ -103,9 +103,11 @@ pub(super) fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         }
     };
     let options = git::HistoryOptions {
-        max_blob_size: args.max_file_size,
+        max_blob_size: args.max_file_size.unwrap_or(u64::MAX),
+        chunking: Chunking::from_env(detector.context_reach()),
         binary: args.binary,
         threads: args.threads,
+        ..git::HistoryOptions::default()
     };
     let confidence = min_confidence(&args.output, &config);
     let verifying = verify_cmd::ScanVerifier::new(&args.output.verify)?;

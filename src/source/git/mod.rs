@@ -40,7 +40,10 @@ use std::path::{Path, PathBuf};
 pub use attribute::Attribution;
 pub use commit::CommitInfo;
 pub use gix::ObjectId;
-pub use odb::{DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Lineage};
+pub use odb::{
+    blob_origin, DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Lineage,
+    PieceVisitor, IN_MEMORY_LIMIT,
+};
 pub use range::{RangeBlob, RevRange};
 pub use staged::StagedBlob;
 
