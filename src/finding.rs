@@ -336,6 +336,74 @@ pub struct Verification {
     /// When the provider was asked (RFC 3339, UTC); for offline verdicts,
     /// when the verdict was made.
     pub checked_at: String,
+    /// What a live credential may do (`--exposure`, AWS keys only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
+}
+
+/// What a live cloud credential is allowed to do, read with read-only
+/// calls (`--exposure`): the answer to "how large can the bill get".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exposure {
+    /// How the decisions were reached: `simulated` (the provider's own
+    /// policy simulator) or `policies` (its policies read and evaluated by
+    /// keyhound, without SCPs or permission boundaries).
+    pub method: String,
+    /// The provider has already restricted the credential (AWS: a
+    /// `AWSCompromisedKeyQuarantine*` policy attached to its user).
+    pub quarantined: bool,
+    /// The policies found, as `managed:NAME`, `inline:NAME`,
+    /// `group:GROUP:NAME`; empty when they could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
+    /// One entry per capability, most costly first.
+    pub capabilities: Vec<Capability>,
+    /// What could not be read, and why (the decisions are weaker for it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+}
+
+/// One thing a credential may or may not do, e.g. "launch compute".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capability {
+    pub name: String,
+    /// The strongest decision over the capability's actions.
+    pub decision: Decision,
+    /// Each action asked about and its decision.
+    pub actions: Vec<(String, Decision)>,
+}
+
+/// Whether an action is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Allowed on every resource, without conditions.
+    Allowed,
+    /// Allowed on some resources or under conditions.
+    Limited,
+    /// Not decided: the policies could not all be read.
+    Unknown,
+    /// Nothing allows it.
+    NotAllowed,
+    /// An explicit deny forbids it.
+    Denied,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::Limited => "limited",
+            Decision::Unknown => "unknown",
+            Decision::NotAllowed => "not allowed",
+            Decision::Denied => "denied",
+        }
+    }
+
+    /// Whether the credential can (at least partly) do it.
+    pub fn can(self) -> bool {
+        matches!(self, Decision::Allowed | Decision::Limited)
+    }
 }
 
 #[cfg(test)]

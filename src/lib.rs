@@ -29,6 +29,8 @@
 //!   network (`verify::transport`).
 //! - [`hook`]: git hooks as a library: hook scripts, the commits a push
 //!   sends, the message that blocks it.
+//! - [`org`]: many repositories: the list, mirrors, the state store,
+//!   shards, incremental runs and their reports (`keyhound org`).
 //! - [`cli`]: every command (`scan`, `git`, `baseline`, `rules`, `hook`,
 //!   `verify`), triage of a finished scan, printing, exit codes. Nothing
 //!   below it knows about clap or exit codes.
@@ -42,6 +44,7 @@ pub mod detect;
 pub mod finding;
 pub mod group;
 pub mod hook;
+pub mod org;
 pub mod progress;
 pub mod report;
 pub mod rules;

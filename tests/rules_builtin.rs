@@ -7,7 +7,7 @@ use keyhound::rules;
 #[test]
 fn every_builtin_rule_compiles_and_passes_its_examples() {
     let set = rules::builtin().expect("builtin rules load");
-    assert!(set.len() >= 30, "only {} builtin rules", set.len());
+    assert!(set.len() >= 150, "only {} builtin rules", set.len());
     let detector = Detector::new(&set).expect("detector builds");
     let errors = detector.compile_all();
     assert!(errors.is_empty(), "regexes that do not compile: {errors:?}");
@@ -35,4 +35,28 @@ fn builtin_ids_are_unique_across_files() {
             }
         }
     }
+}
+
+#[test]
+fn docs_list_every_builtin_rule() {
+    let set = rules::builtin().expect("builtin rules load");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md"))
+        .expect("docs/rules.md");
+    let missing: Vec<&str> = set
+        .rules()
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !docs.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/rules.md does not list {missing:?}"
+    );
+    let providers: std::collections::BTreeSet<&str> =
+        set.rules().iter().map(|r| r.provider.as_str()).collect();
+    let count = format!("{} rules from {} providers", set.len(), providers.len());
+    assert!(
+        docs.contains(&count),
+        "docs/rules.md does not say {count:?}"
+    );
 }

@@ -1452,7 +1452,7 @@ def gen_jwt():
     )
     f = File("jwt/k8s/kubeconfig-ci.yaml")
     f.w("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://k8s.northwind.internal:6443\n  name: prod\nusers:\n- name: deployer\n  user:")
-    f.w("    token: %s" % t).P(t, "jwt", "medium")
+    f.w("    token: %s" % t).P(t, "kubernetes-service-account-token")
     f.w("contexts:\n- context:\n    cluster: prod\n    user: deployer\n  name: prod\ncurrent-context: prod")
 
     # Supabase keys (anon is public-ish but still a signed JWT; service_role is critical)
@@ -1462,7 +1462,7 @@ def gen_jwt():
     f = File("jwt/supabase/.env.local")
     f.w("NEXT_PUBLIC_SUPABASE_URL=https://%s.supabase.co" % ref)
     f.w("NEXT_PUBLIC_SUPABASE_ANON_KEY=%s" % anon).P(anon, "jwt", "medium")
-    f.w("SUPABASE_SERVICE_ROLE_KEY=%s" % svc).P(svc, "jwt", "medium")
+    f.w("SUPABASE_SERVICE_ROLE_KEY=%s" % svc).P(svc, "supabase-service-role-key")
 
     # HAR capture with a cookie
     t = jwt(jwt_claims("https://shop.northwind.dev", "cust_30021", "shop", now - 7200, 7200), "ES256")
@@ -1542,7 +1542,7 @@ def gen_generic():
     f.w("AUTH_PASSWORD_VALIDATORS = [\n    {\"NAME\": \"django.contrib.auth.password_validation.MinimumLengthValidator\"},\n]").T(
         "AUTH_PASSWORD_VALIDATORS", "identifier"
     )
-    f.w('MONGO_URL = "mongodb+srv://shop-reader:%s@cluster0.k3hq2.mongodb.net/catalog?retryWrites=true&w=majority"' % mpw).P(mpw, C, "medium")
+    f.w('MONGO_URL = "mongodb+srv://shop-reader:%s@cluster0.k3hq2.mongodb.net/catalog?retryWrites=true&w=majority"' % mpw).P(mpw, "mongodb-atlas-connection-string")
     f.w('PASSWORD_RESET_TIMEOUT = 259200').T("PASSWORD_RESET_TIMEOUT", "identifier")
     f.w('EMAIL_HOST_PASSWORD = get_secret("smtp")').T('get_secret("smtp")', "function-call")
 
@@ -1664,7 +1664,7 @@ def gen_generic():
     tok = "pypi-AgEIcHlwaS5vcmc" + mixed(ALNUM + "-_", 120)
     f = File("generic/.pypirc")
     f.w("[distutils]\nindex-servers = pypi\n\n[pypi]\nusername = __token__")
-    f.w("password = %s" % tok).P(tok, G, "low")
+    f.w("password = %s" % tok).P(tok, "pypi-token")
 
     pw, cpw1, cpw2 = password(), url_password(), url_password()
     f = File("generic/config/services.toml")

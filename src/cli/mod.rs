@@ -28,6 +28,7 @@ use crate::suppress::{
 
 mod baseline_cmd;
 mod hook_cmd;
+mod org_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod triage;
@@ -88,6 +89,9 @@ enum Command {
     /// Check credentials given directly or in a JSON/JSONL report written
     /// with --show-secrets (sends them to their provider).
     Verify(verify_cmd::VerifyCommand),
+    /// Scan many repositories (mirrored into a cache), incrementally:
+    /// only blobs not scanned before. `org merge` joins shard reports.
+    Org(org_cmd::OrgCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -357,6 +361,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd::create(args),
         Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
         Command::Verify(command) => verify_cmd::run(command),
+        Command::Org(command) => org_cmd::run(command),
     }
 }
 

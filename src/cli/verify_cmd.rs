@@ -28,9 +28,17 @@ pub struct VerifyOptions {
     /// Requests per second to each provider.
     #[arg(long, value_name = "N", default_value_t = 10.0)]
     verify_rate: f64,
+    /// For a live AWS key, also read what it may do: its IAM policies and
+    /// IAM's policy simulator, read-only calls made with the key itself
+    /// (docs/verification.md lists them). With --verify, or `keyhound verify`.
+    #[arg(long)]
+    exposure: bool,
     /// Send AWS STS requests here instead of https://sts.amazonaws.com (tests, emulators).
     #[arg(long, value_name = "URL", env = "KEYHOUND_AWS_STS_ENDPOINT")]
     aws_sts_endpoint: Option<String>,
+    /// Send AWS IAM requests (--exposure) here instead of https://iam.amazonaws.com (tests, emulators).
+    #[arg(long, value_name = "URL", env = "KEYHOUND_AWS_IAM_ENDPOINT")]
+    aws_iam_endpoint: Option<String>,
     /// Send GCP token requests here instead of https://oauth2.googleapis.com/token.
     #[arg(long, value_name = "URL", env = "KEYHOUND_GCP_TOKEN_ENDPOINT")]
     gcp_token_endpoint: Option<String>,
@@ -64,6 +72,7 @@ impl VerifyOptions {
     pub(super) fn settings(&self) -> Result<Settings, Failure> {
         let endpoints = Endpoints {
             aws_sts: self.aws_sts_endpoint.clone(),
+            aws_iam: self.aws_iam_endpoint.clone(),
             gcp_token: self.gcp_token_endpoint.clone(),
             gcp_api: self.gcp_api_endpoint.clone(),
             azure_blob: self.azure_blob_endpoint.clone(),
@@ -93,6 +102,7 @@ impl VerifyOptions {
             concurrency: self.verify_concurrency,
             timeout: Duration::from_secs_f64(self.verify_timeout),
             rate_per_provider: self.verify_rate,
+            exposure: self.exposure,
             ..Settings::default()
         })
     }
@@ -122,6 +132,11 @@ pub(super) struct ScanVerifier {
 
 impl ScanVerifier {
     pub(super) fn new(args: &VerifyArgs) -> Result<ScanVerifier, Failure> {
+        if args.options.exposure && !args.verify {
+            return Err(usage(anyhow::anyhow!(
+                "--exposure needs --verify (it reads what a verified live key may do)"
+            )));
+        }
         Ok(ScanVerifier {
             settings: if args.verify {
                 Some(args.options.settings()?)
@@ -272,7 +287,13 @@ fn write_result(
                 line.push_str(&format!(": {reason}"));
             }
             let line: String = line.chars().filter(|c| !c.is_control()).collect();
-            writeln!(out, "{line}")
+            writeln!(out, "{line}")?;
+            if let Some(exposure) = &v.verification.exposure {
+                for (label, text) in crate::report::exposure_lines(exposure) {
+                    writeln!(out, "  {label:<11} {text}")?;
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -269,6 +269,38 @@ fn result_level(finding: &Finding) -> s::ResultLevel {
     }
 }
 
+/// The result's message; with `--exposure`, a markdown version lists what
+/// the live key may do, for viewers that render it (GitHub code scanning).
+fn message(finding: &Finding, text: String) -> s::Message {
+    let Some(exposure) = finding
+        .verification
+        .as_ref()
+        .and_then(|v| v.exposure.as_ref())
+    else {
+        return s::Message::builder().text(text).build();
+    };
+    let mut markdown = format!("{text}\n\n**What this live key may do**\n");
+    for (label, line) in super::exposure_lines(exposure) {
+        markdown.push_str(&format!("\n- **{label}**: {}", markdown_escape(&line)));
+    }
+    s::Message::builder().text(text).markdown(markdown).build()
+}
+
+/// Markdown's inline specials escaped: names come from the provider.
+fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     let mut text = format!(
         "{} {} found",
@@ -282,7 +314,7 @@ fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     let mut result = s::Result::builder()
         .rule_id(finding.rule_id.as_str())
         .level(result_level(finding))
-        .message(s::Message::builder().text(text).build())
+        .message(message(finding, text))
         .locations(vec![location(&finding.origin, &finding.location)])
         .partial_fingerprints(BTreeMap::from([(
             FINGERPRINT_KEY.to_string(),

@@ -1,6 +1,7 @@
-//! GitHub tokens. Classic-format tokens end in six base62 characters that
-//! encode the CRC32 of the random part, so a typo'd or invented token
-//! fails offline.
+//! GitHub-format tokens. GitHub's classic-format tokens end in six base62
+//! characters that encode the CRC32 of the random part, so a typo'd or
+//! invented token fails offline; npm adopted the same format for its
+//! access tokens (`npm_`, announced with the same checksum).
 
 use super::util::{base62_decode, base62_encode};
 use super::{CheckInput, Outcome, Rejection};
@@ -35,16 +36,31 @@ pub fn token(input: &CheckInput<'_>) -> Result<Outcome, Rejection> {
     if prefix.len() != 4 {
         return Ok(out);
     }
-    let Some(split) = s.len().checked_sub(6).filter(|&n| n > 4) else {
+    checksum_ok(s, 4).map(|()| out)
+}
+
+/// True when the last six characters of `s` (after a prefix of
+/// `prefix_len` bytes) are the base62 CRC32 of the body before them.
+fn checksum_ok(s: &[u8], prefix_len: usize) -> Result<(), Rejection> {
+    let Some(split) = s.len().checked_sub(6).filter(|&n| n > prefix_len) else {
         return Err("token too short".into());
     };
-    let body = &s[4..split];
     let stored = base62_decode(&s[split..]).ok_or("checksum is not base62")?;
-    if stored == u64::from(crc32fast::hash(body)) {
-        Ok(out)
+    if stored == u64::from(crc32fast::hash(&s[prefix_len..split])) {
+        Ok(())
     } else {
         Err("checksum mismatch".into())
     }
+}
+
+/// `npm-token`: verifies the CRC32/base62 checksum of an `npm_` access
+/// token (same layout as GitHub's: `npm_` + 30 random + 6 checksum).
+pub fn npm_token(input: &CheckInput<'_>) -> Result<Outcome, Rejection> {
+    let s = input.secret_bytes();
+    if !s.starts_with(b"npm_") {
+        return Err("not an npm token".into());
+    }
+    checksum_ok(s, 4).map(|()| Outcome::default())
 }
 
 #[cfg(test)]
@@ -91,5 +107,19 @@ mod tests {
         assert!(run(token, "ghp_abc").is_err());
         assert!(run(token, "ghp_IwdMx9WFWRRfMhTYiaVjZ78Jfuamvn0YWR-0").is_err());
         assert!(run(token, "xyz_IwdMx9WFWRRfMhTYiaVjZ78Jfuamvn0YWRM0").is_err());
+    }
+
+    #[test]
+    fn npm_tokens_carry_the_same_checksum() {
+        let body = "Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya1";
+        let good = format!("npm_{body}{}", github_checksum(body));
+        assert!(run(npm_token, &good).is_ok());
+        let bad = format!(
+            "npm_{body}{}",
+            github_checksum("Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya2")
+        );
+        assert_eq!(run(npm_token, &bad).unwrap_err(), "checksum mismatch");
+        assert!(run(npm_token, "npm_abc").is_err());
+        assert!(run(npm_token, &good.replace("npm_", "ghp_")).is_err());
     }
 }

@@ -110,6 +110,57 @@ pub fn jwt_entra(input: &CheckInput<'_>) -> Result<Outcome, Rejection> {
     Ok(out)
 }
 
+/// `jwt-supabase-service-role`: a Supabase project key whose `role` claim
+/// is `service_role` (the key that bypasses row-level security). The
+/// `anon` key has the same shape and is public by design: rejected.
+pub fn jwt_supabase_service_role(input: &CheckInput<'_>) -> Result<Outcome, Rejection> {
+    let token = decode(input.secret_bytes())?;
+    if claim_str(&token.claims, "role") != Some("service_role") {
+        return Err("role is not service_role".into());
+    }
+    let mut out = facts(&token, input.now);
+    if let Some(project) = claim_str(&token.claims, "ref") {
+        out = out.fact("supabase_project", project);
+    }
+    Ok(out)
+}
+
+/// `jwt-kubernetes`: a Kubernetes service-account token: issuer
+/// `kubernetes/serviceaccount` (legacy secret-based tokens) or a
+/// `kubernetes.io` claim (bound tokens, whose issuer is the cluster's);
+/// adds namespace and service account.
+pub fn jwt_kubernetes(input: &CheckInput<'_>) -> Result<Outcome, Rejection> {
+    let token = decode(input.secret_bytes())?;
+    let legacy = claim_str(&token.claims, "iss") == Some("kubernetes/serviceaccount");
+    let bound = token.claims.get("kubernetes.io").and_then(Value::as_object);
+    if !legacy && bound.is_none() {
+        return Err("not a Kubernetes service-account token".into());
+    }
+    let mut out = facts(&token, input.now);
+    let (namespace, account) = match bound {
+        Some(k) => (
+            k.get("namespace").and_then(Value::as_str),
+            k.get("serviceaccount")
+                .and_then(|sa| sa.get("name"))
+                .and_then(Value::as_str),
+        ),
+        None => (
+            claim_str(&token.claims, "kubernetes.io/serviceaccount/namespace"),
+            claim_str(
+                &token.claims,
+                "kubernetes.io/serviceaccount/service-account.name",
+            ),
+        ),
+    };
+    if let Some(ns) = namespace {
+        out = out.fact("k8s_namespace", ns);
+    }
+    if let Some(sa) = account {
+        out = out.fact("k8s_service_account", sa);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{run, run_full};
@@ -198,5 +249,49 @@ mod tests {
         assert!(run(jwt_entra, &other).is_err());
         let none = token(r#"{"alg":"RS256"}"#, r#"{"sub":"x"}"#, "c2ln");
         assert!(run(jwt_entra, &none).is_err());
+    }
+
+    #[test]
+    fn supabase_service_role_only() {
+        let service = token(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"iss":"supabase","ref":"qwhzkpmvbnrtxlsd","role":"service_role","iat":1767225600,"exp":2082758400}"#,
+            "Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya1pQ9wE3rT5yU7i",
+        );
+        let out = at(&service, 1_800_000_000, jwt_supabase_service_role).unwrap();
+        assert!(out
+            .facts
+            .contains(&("supabase_project", "qwhzkpmvbnrtxlsd".into())));
+        let anon = service.replace(&b64(r#"{"iss":"supabase","ref":"qwhzkpmvbnrtxlsd","role":"service_role","iat":1767225600,"exp":2082758400}"#), &b64(r#"{"iss":"supabase","ref":"qwhzkpmvbnrtxlsd","role":"anon","iat":1767225600,"exp":2082758400}"#));
+        assert!(at(&anon, 1_800_000_000, jwt_supabase_service_role).is_err());
+    }
+
+    #[test]
+    fn kubernetes_tokens_legacy_and_bound() {
+        let legacy = token(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            r#"{"iss":"kubernetes/serviceaccount","kubernetes.io/serviceaccount/namespace":"payments","kubernetes.io/serviceaccount/service-account.name":"deployer","sub":"system:serviceaccount:payments:deployer"}"#,
+            "Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya1pQ9wE3rT5yU7i",
+        );
+        let out = run(jwt_kubernetes, &legacy).unwrap();
+        assert!(out.facts.contains(&("k8s_namespace", "payments".into())));
+        assert!(out
+            .facts
+            .contains(&("k8s_service_account", "deployer".into())));
+        let bound = token(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            r#"{"iss":"https://kubernetes.default.svc","kubernetes.io":{"namespace":"ci","serviceaccount":{"name":"runner","uid":"u"}},"exp":4102444800}"#,
+            "Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya1pQ9wE3rT5yU7i",
+        );
+        let out = run(jwt_kubernetes, &bound).unwrap();
+        assert!(out
+            .facts
+            .contains(&("k8s_service_account", "runner".into())));
+        let other = token(
+            r#"{"alg":"RS256"}"#,
+            r#"{"iss":"https://auth.northwind.dev","sub":"u1"}"#,
+            "Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya1pQ9wE3rT5yU7i",
+        );
+        assert!(run(jwt_kubernetes, &other).is_err());
     }
 }

@@ -14,7 +14,7 @@
 //! the bytes, and never put the secret into a fact or a rejection.
 //!
 //! One module per provider or format (`aws`, `gcp`, `his` and `cask` for
-//! Microsoft's checksummed keys, `sas`, `entra`, `devops`, `github`, `jwt`,
+//! Microsoft's checksummed keys, `sas`, `entra`, `devops`, `github` (also npm), `discord`, `jwt`,
 //! `pem`), on top of `marvin` (Microsoft's checksum hash) and `util`
 //! (lenient decoders, time). The value-making helpers re-exported below let
 //! a corpus generator build keys that pass.
@@ -26,6 +26,7 @@ use crate::rules::{Confidence, Severity};
 mod aws;
 mod cask;
 mod devops;
+mod discord;
 mod entra;
 mod gcp;
 mod github;
@@ -152,7 +153,11 @@ const REGISTRY: &[(&str, CheckFn)] = &[
     ("azure-devops-legacy-pat", devops::legacy_pat),
     ("jwt", jwt::jwt),
     ("jwt-entra", jwt::jwt_entra),
+    ("jwt-supabase-service-role", jwt::jwt_supabase_service_role),
+    ("jwt-kubernetes", jwt::jwt_kubernetes),
     ("private-key", pem::private_key),
     ("private-key-base64", pem::private_key_base64),
     ("github-token", github::token),
+    ("npm-token", github::npm_token),
+    ("discord-bot-token", discord::bot_token),
 ];

@@ -133,6 +133,25 @@ pub struct HistoryStats {
     /// Objects that could not be read or decoded, or were requested but
     /// missing.
     pub corrupt: u64,
+    /// Blobs left out because the caller knew them already
+    /// ([`Repo::for_each_new_blob`]); 0 for full scans.
+    pub known: u64,
+}
+
+/// Which blobs an incremental scan leaves out: `true` for an id the caller
+/// has settled before under the same settings (scanned, or skipped by the
+/// same size and binary rules).
+pub type Known<'a> = &'a (dyn Fn(&gix::oid) -> bool + Sync);
+
+/// What [`Repo::for_each_new_blob`] did.
+#[derive(Debug, Clone, Default)]
+pub struct NewBlobs {
+    pub stats: HistoryStats,
+    /// Every blob settled this time: scanned, or skipped as too large,
+    /// binary or an LFS pointer (settings the caller's digest covers).
+    /// Corrupt ones are not settled: the next scan tries them again.
+    /// In no particular order.
+    pub settled: Vec<ObjectId>,
 }
 
 impl Repo {
@@ -167,7 +186,8 @@ impl Repo {
         counters: &Counters,
         visit: &DeltaVisitor<'_>,
     ) -> Result<HistoryStats, GitError> {
-        self.enumerate(opts, counters, visit, None)
+        self.enumerate(opts, None, counters, visit, None)
+            .map(|new| new.stats)
     }
 
     /// [`Repo::for_each_blob_derived`], with blobs over
@@ -181,16 +201,33 @@ impl Repo {
         visit: &DeltaVisitor<'_>,
         pieces: &PieceVisitor<'_>,
     ) -> Result<HistoryStats, GitError> {
-        self.enumerate(opts, counters, visit, Some(pieces))
+        self.enumerate(opts, None, counters, visit, Some(pieces))
+            .map(|new| new.stats)
+    }
+
+    /// [`Repo::for_each_blob_derived`] for incremental scans: blobs that
+    /// `known` names are neither visited nor, where no unknown delta needs
+    /// them as a base, even decoded (a repository whose blobs are all known
+    /// costs its pack headers only); and the blobs settled this time are
+    /// returned, for the caller to add to what it knows.
+    pub fn for_each_new_blob(
+        &self,
+        opts: &HistoryOptions,
+        known: Known<'_>,
+        counters: &Counters,
+        visit: &DeltaVisitor<'_>,
+    ) -> Result<NewBlobs, GitError> {
+        self.enumerate(opts, Some(known), counters, visit, None)
     }
 
     fn enumerate(
         &self,
         opts: &HistoryOptions,
+        known: Option<Known<'_>>,
         counters: &Counters,
         visit: &DeltaVisitor<'_>,
         pieces: Option<&PieceVisitor<'_>>,
-    ) -> Result<HistoryStats, GitError> {
+    ) -> Result<NewBlobs, GitError> {
         let repo = self.repo.to_thread_local();
         let store = repo.objects.store_ref();
         let hash = store.object_hash();
@@ -201,7 +238,10 @@ impl Repo {
                 .map_err(|e| GitError::repo("cannot read alternates", &e))?,
         );
         let threads = thread_count(opts.threads);
-        let tally = Tally::default();
+        let tally = Tally {
+            record: known.is_some(),
+            ..Tally::default()
+        };
         let scanner = Scanner {
             opts,
             counters,
@@ -209,6 +249,7 @@ impl Repo {
             pieces,
             seen: &SeenSet::default(),
             tally: &tally,
+            known,
         };
         // Packs first: the fast path covers nearly everything, and a loose
         // copy of a packed blob is then dropped without being read.
@@ -220,7 +261,7 @@ impl Repo {
         for dir in &dirs {
             scanner.loose(dir, hash, threads);
         }
-        Ok(tally.into_stats())
+        Ok(tally.into_new_blobs())
     }
 
     /// Reads the given blobs with per-object lookups (a pack cache keeps
@@ -249,6 +290,7 @@ impl Repo {
             pieces: None,
             seen: &SeenSet::default(),
             tally: &tally,
+            known: None,
         };
         in_parallel(ids.len(), thread_count(opts.threads), &|claim| {
             let repo = self.local();
@@ -260,7 +302,7 @@ impl Repo {
                 }
             }
         });
-        tally.into_stats()
+        tally.into_new_blobs().stats
     }
 }
 
@@ -386,11 +428,15 @@ struct Tally {
     binary: AtomicU64,
     lfs_pointers: AtomicU64,
     corrupt: AtomicU64,
+    known: AtomicU64,
+    /// Whether settled blob ids are collected ([`NewBlobs::settled`]).
+    record: bool,
+    settled: Mutex<Vec<ObjectId>>,
 }
 
 impl Tally {
-    fn into_stats(self) -> HistoryStats {
-        HistoryStats {
+    fn into_new_blobs(self) -> NewBlobs {
+        let stats = HistoryStats {
             packs: self.packs.into_inner(),
             loose_objects: self.loose_objects.into_inner(),
             objects: self.objects.into_inner(),
@@ -402,6 +448,11 @@ impl Tally {
             binary: self.binary.into_inner(),
             lfs_pointers: self.lfs_pointers.into_inner(),
             corrupt: self.corrupt.into_inner(),
+            known: self.known.into_inner(),
+        };
+        NewBlobs {
+            stats,
+            settled: self.settled.into_inner().unwrap_or_else(|e| e.into_inner()),
         }
     }
 }
@@ -412,6 +463,8 @@ impl Tally {
 struct LocalTally<'a> {
     shared: &'a Tally,
     counts: HistoryStats,
+    /// Settled blob ids not yet handed to the shared list.
+    settled: Vec<ObjectId>,
 }
 
 impl<'a> LocalTally<'a> {
@@ -419,6 +472,27 @@ impl<'a> LocalTally<'a> {
         LocalTally {
             shared,
             counts: HistoryStats::default(),
+            settled: Vec::new(),
+        }
+    }
+
+    /// Records `id` as settled when the caller asked for the list.
+    fn settle(&mut self, id: ObjectId) {
+        if self.shared.record {
+            self.settled.push(id);
+            if self.settled.len() >= 4096 {
+                self.flush_settled();
+            }
+        }
+    }
+
+    fn flush_settled(&mut self) {
+        if !self.settled.is_empty() {
+            self.shared
+                .settled
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .append(&mut self.settled);
         }
     }
 }
@@ -431,6 +505,7 @@ impl Clone for LocalTally<'_> {
 
 impl Drop for LocalTally<'_> {
     fn drop(&mut self) {
+        self.flush_settled();
         let c = &self.counts;
         let s = self.shared;
         for (from, to) in [
@@ -445,6 +520,7 @@ impl Drop for LocalTally<'_> {
             (c.binary, &s.binary),
             (c.lfs_pointers, &s.lfs_pointers),
             (c.corrupt, &s.corrupt),
+            (c.known, &s.known),
         ] {
             if from > 0 {
                 to.fetch_add(from, Ordering::Relaxed);
@@ -529,6 +605,8 @@ struct Scanner<'a> {
     pieces: Option<&'a PieceVisitor<'a>>,
     seen: &'a SeenSet,
     tally: &'a Tally,
+    /// Incremental scans: blobs to leave out.
+    known: Option<Known<'a>>,
 }
 
 impl Scanner<'_> {
@@ -548,6 +626,12 @@ impl Scanner<'_> {
             return None;
         }
         local.counts.blobs += 1;
+        if self.is_known(&id) {
+            // Decoded only as the base of an unknown delta.
+            local.counts.known += 1;
+            return None;
+        }
+        local.settle(id);
         match classify(data, self.opts) {
             Verdict::Scan => {
                 local.counts.scanned += 1;
@@ -579,12 +663,30 @@ impl Scanner<'_> {
     /// A blob its header says is over the size limit, not read: counted
     /// once like any blob, then skipped.
     fn oversized(&self, id: ObjectId, size: u64, local: &mut LocalTally<'_>) {
+        if !self.seen.insert(id) {
+            local.counts.duplicate_blobs += 1;
+        } else if self.is_known(&id) {
+            local.counts.blobs += 1;
+            local.counts.known += 1;
+        } else {
+            local.counts.blobs += 1;
+            local.settle(id);
+            self.too_large(id, size, local);
+        }
+    }
+
+    /// A known blob that is not even decoded: counted once like any blob.
+    fn left_out(&self, id: ObjectId, local: &mut LocalTally<'_>) {
         if self.seen.insert(id) {
             local.counts.blobs += 1;
-            self.too_large(id, size, local);
+            local.counts.known += 1;
         } else {
             local.counts.duplicate_blobs += 1;
         }
+    }
+
+    fn is_known(&self, id: &gix::oid) -> bool {
+        self.known.is_some_and(|known| known(id))
     }
 
     fn too_large(&self, id: ObjectId, size: u64, local: &mut LocalTally<'_>) {
@@ -743,6 +845,12 @@ impl Scanner<'_> {
     ) {
         if self.seen.contains(&id) {
             local.counts.duplicate_blobs += 1;
+            return;
+        }
+        if self.is_known(&id) {
+            // Known ids are blob ids: no need to read the header.
+            local.counts.objects += 1;
+            self.left_out(id, local);
             return;
         }
         let (size, kind) = match store.try_header(&id) {

@@ -148,9 +148,14 @@ impl Scanner<'_> {
             .filter(|n| n.chain == Chain::Blob)
             .count();
         self.seen.reserve(blobs);
+        // Incremental scans decode only what an unknown blob needs.
+        let needed = self
+            .known
+            .map(|known| on(pool.as_ref(), || forest.needed(known)));
         let decoder = Decoder {
             scanner: self,
             forest: &forest,
+            needed: needed.as_deref(),
             consumed: AtomicU64::new(0),
         };
         on(pool.as_ref(), || decoder.run());
@@ -258,6 +263,29 @@ impl<'p> Forest<'p> {
             .index
             .oid_at_index(self.index_pos[entry as usize])
             .to_owned()
+    }
+
+    /// For an incremental scan: which blob entries must be decoded, the
+    /// unknown blobs and every base an unknown delta is built on. A
+    /// chain whose blobs are all known is never inflated.
+    fn needed(&self, known: super::Known<'_>) -> Vec<bool> {
+        let unknown: Vec<bool> = (0..self.nodes.len() as u32)
+            .into_par_iter()
+            .map(|i| self.nodes[i as usize].chain == Chain::Blob && !known(&self.id(i)))
+            .collect();
+        let mut needed = vec![false; self.nodes.len()];
+        for (i, &wanted) in unknown.iter().enumerate() {
+            if !wanted {
+                continue;
+            }
+            // Up the chain until a link already marked (its bases are too).
+            let mut at = i as u32;
+            while at != NONE && !needed[at as usize] {
+                needed[at as usize] = true;
+                at = self.nodes[at as usize].base;
+            }
+        }
+        needed
     }
 
     fn children(&self, entry: u32) -> &[u32] {
@@ -405,6 +433,8 @@ fn settle_chains(nodes: &mut [Node]) {
 struct Decoder<'a, 'p> {
     scanner: &'a Scanner<'a>,
     forest: &'a Forest<'p>,
+    /// Incremental scans: the entries worth decoding ([`Forest::needed`]).
+    needed: Option<&'a [bool]>,
     /// Compressed bytes decoded so far, for releasing mapped pages.
     consumed: AtomicU64,
 }
@@ -433,10 +463,19 @@ thread_local! {
 
 impl Decoder<'_, '_> {
     fn run(&self) {
+        if let Some(needed) = self.needed {
+            // Known blobs nobody needs are counted, not decoded.
+            let mut local = LocalTally::new(self.scanner.tally);
+            for (i, node) in self.forest.nodes.iter().enumerate() {
+                if node.chain == Chain::Blob && !needed[i] {
+                    self.scanner.left_out(self.forest.id(i as u32), &mut local);
+                }
+            }
+        }
         let roots: Vec<u32> = (0..self.forest.nodes.len() as u32)
             .filter(|&i| {
                 let node = &self.forest.nodes[i as usize];
-                node.chain == Chain::Blob && node.base == NONE
+                node.chain == Chain::Blob && node.base == NONE && self.is_needed(i)
             })
             .collect();
         roots
@@ -457,7 +496,8 @@ impl Decoder<'_, '_> {
         // Where a delta's bytes come from in its base, reused per blob.
         let mut copies: Vec<Copied> = Vec::new();
         loop {
-            let children = self.forest.children(entry);
+            let children = self.children(entry);
+            let children = &children[..];
             let decoded = self.decode(
                 entry,
                 base.as_deref().map(|p| p.content.as_slice()),
@@ -502,6 +542,24 @@ impl Decoder<'_, '_> {
             }
             entry = last;
             base = Some(parent);
+        }
+    }
+
+    fn is_needed(&self, entry: u32) -> bool {
+        self.needed.is_none_or(|needed| needed[entry as usize])
+    }
+
+    /// The deltas on `entry` worth decoding.
+    fn children(&self, entry: u32) -> std::borrow::Cow<'_, [u32]> {
+        let all = self.forest.children(entry);
+        match self.needed {
+            None => all.into(),
+            Some(needed) => all
+                .iter()
+                .copied()
+                .filter(|&c| needed[c as usize])
+                .collect::<Vec<u32>>()
+                .into(),
         }
     }
 
