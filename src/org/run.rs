@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! for each repository of this shard, --jobs at a time:
+//!   access.prepare                   forge sources: a fresh token, a slot in the request budget
 //!   mirror::update (clone once, fetch --prune after; killed at --repo-timeout)
 //!   state.known(repo, digest)        blobs settled before, and which had findings
 //!   scan::run_git_incremental        only blobs not known; known blobs with findings read again
@@ -49,6 +50,34 @@ pub struct Settings {
     /// `--show-secrets`: reports need the clear secrets, which the store
     /// does not have, so every repository is read.
     pub need_secrets: bool,
+    /// Asked right before a repository's clone or fetch (forge sources):
+    /// a fresh environment and a slot in the shared request budget.
+    pub access: Option<Access>,
+}
+
+/// What a repository's git processes need just before they start.
+pub trait GitAccess: Send + Sync {
+    /// Blocks until the repository may be cloned or fetched; returns the
+    /// environment for its git processes (a token minted or still valid
+    /// now, not when the list was made) and a guard that holds the
+    /// budget's slot until it is dropped, after the clone or fetch.
+    fn prepare(&self, repo: &RepoSpec) -> Result<Prepared, String>;
+}
+
+/// [`GitAccess::prepare`]'s answer.
+pub struct Prepared {
+    pub env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    pub slot: Box<dyn std::any::Any + Send>,
+}
+
+/// A shared [`GitAccess`]; its `Debug` names nothing it holds.
+#[derive(Clone)]
+pub struct Access(pub std::sync::Arc<dyn GitAccess>);
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Access(..)")
+    }
 }
 
 /// `--verify` and `--reverify`.
@@ -261,8 +290,20 @@ fn scan_repo(
     cx: &Context<'_>,
 ) -> Result<Scanned, String> {
     let settings = cx.settings;
-    let (dir, _) =
-        mirror::update(repo, &settings.cache, settings.repo_timeout).map_err(|e| e.to_string())?;
+    let (dir, _) = match &settings.access {
+        Some(access) => {
+            let prepared = access.0.prepare(repo)?;
+            let spec = RepoSpec {
+                env: prepared.env,
+                ..repo.clone()
+            };
+            let updated = mirror::update(&spec, &settings.cache, settings.repo_timeout);
+            drop(prepared.slot);
+            updated
+        }
+        None => mirror::update(repo, &settings.cache, settings.repo_timeout),
+    }
+    .map_err(|e| e.to_string())?;
     let mirror = git::open(&dir).map_err(|e| e.to_string())?;
     let known = store
         .lock()

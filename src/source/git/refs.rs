@@ -44,15 +44,6 @@ impl Repo {
         Ok(out)
     }
 
-    /// `remote.origin.url` as configured.
-    pub fn origin_url(&self) -> Option<String> {
-        self.repo
-            .to_thread_local()
-            .config_snapshot()
-            .string("remote.origin.url")
-            .map(|u| u.to_string())
-    }
-
     /// SHA-256 (hex) over every ref and HEAD; see the module doc. A ref
     /// that cannot be read is an error, never left out: a fingerprint that
     /// skipped it could match one taken before the ref changed.
