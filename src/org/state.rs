@@ -40,7 +40,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::source::git::ObjectId;
 
 /// The schema this keyhound writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -96,6 +96,17 @@ const MIGRATIONS: &[&str] = &[
     // every finding as reports render it (secret redacted).
     "ALTER TABLE repo_blobs ADD COLUMN refs TEXT;
     ALTER TABLE findings ADD COLUMN kept TEXT;",
+    // 2 -> 3: the kept findings in a table of their own. An unchanged
+    // night updates every present finding's last_seen; with the kept
+    // text (kilobytes each) in the same row that rewrote the whole store.
+    "CREATE TABLE kept (
+        repo_id INTEGER NOT NULL REFERENCES repos(id),
+        fingerprint TEXT NOT NULL,
+        kept TEXT NOT NULL,
+        PRIMARY KEY (repo_id, fingerprint)
+    ) WITHOUT ROWID;
+    INSERT INTO kept SELECT repo_id, fingerprint, kept FROM findings WHERE kept IS NOT NULL;
+    ALTER TABLE findings DROP COLUMN kept;",
 ];
 
 /// Bytes of one stored blob id (SHA-1).
@@ -418,8 +429,10 @@ impl Store {
             .prepare(
                 "SELECT f.fingerprint, f.rule_id, f.rule_name, f.provider, f.severity,
                         f.secret_redacted, f.in_head, f.suppressed, f.places, f.verification,
-                        f.verified_at, f.first_seen, f.last_seen, f.status, f.fixed_at, f.kept
-                 FROM findings f JOIN repos r ON r.id = f.repo_id WHERE r.name = ?1
+                        f.verified_at, f.first_seen, f.last_seen, f.status, f.fixed_at, k.kept
+                 FROM findings f JOIN repos r ON r.id = f.repo_id
+                 LEFT JOIN kept k ON k.repo_id = f.repo_id AND k.fingerprint = f.fingerprint
+                 WHERE r.name = ?1
                  ORDER BY f.fingerprint",
             )
             .map_err(&err)?;
@@ -578,11 +591,10 @@ impl Store {
             tx.execute(
                 "INSERT OR REPLACE INTO findings (repo_id, fingerprint, rule_id, rule_name, provider,
                     severity, secret_redacted, first_seen, last_seen, status, fixed_at, in_head,
-                    suppressed, places, verification, verified_at, kept)
+                    suppressed, places, verification, verified_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'present', NULL, ?10, ?11, ?12,
                     COALESCE(?13, (SELECT verification FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)),
-                    COALESCE(?14, (SELECT verified_at FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)),
-                    ?15)",
+                    COALESCE(?14, (SELECT verified_at FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)))",
                 params![
                     repo_id,
                     f.fingerprint,
@@ -598,9 +610,19 @@ impl Store {
                     f.places,
                     f.verification,
                     f.verified_at,
-                    f.kept,
                 ],
             )
+            .map_err(&err)?;
+            match &f.kept {
+                Some(kept) => tx.execute(
+                    "INSERT OR REPLACE INTO kept (repo_id, fingerprint, kept) VALUES (?1, ?2, ?3)",
+                    params![repo_id, f.fingerprint, kept],
+                ),
+                None => tx.execute(
+                    "DELETE FROM kept WHERE repo_id = ?1 AND fingerprint = ?2",
+                    params![repo_id, f.fingerprint],
+                ),
+            }
             .map_err(&err)?;
         }
 
@@ -626,6 +648,12 @@ impl Store {
                     "UPDATE findings SET status = 'fixed', fixed_at = ?3
                      WHERE repo_id = ?1 AND fingerprint = ?2",
                     params![repo_id, fp, now],
+                )
+                .map_err(&err)?;
+                // Only present findings are ever restored.
+                tx.execute(
+                    "DELETE FROM kept WHERE repo_id = ?1 AND fingerprint = ?2",
+                    params![repo_id, fp],
                 )
                 .map_err(&err)?;
                 let stored = stored_one(&tx, repo_id, &fp).map_err(&err)?;
@@ -658,7 +686,7 @@ fn stored_one(
     conn.query_row(
         "SELECT fingerprint, rule_id, rule_name, provider, severity, secret_redacted, in_head,
                 suppressed, places, verification, verified_at, first_seen, last_seen, status, fixed_at,
-                kept
+                (SELECT kept FROM kept k WHERE k.repo_id = ?1 AND k.fingerprint = ?2)
          FROM findings WHERE repo_id = ?1 AND fingerprint = ?2",
         params![repo_id, fp],
         |r| {
@@ -1000,6 +1028,39 @@ mod tests {
             .commit_repo(run, &result(Scope::Failed("x".into()), "d", &[], &[], &[]))
             .unwrap();
         assert_eq!(store.known("acme/app", "d").unwrap().refs, None);
+    }
+
+    #[test]
+    fn a_schema_2_store_keeps_its_kept_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO repos (id, name, url) VALUES (1, 'acme/app', 'https://h/acme/app.git');
+                 INSERT INTO repo_blobs VALUES (1, 'd', x'', x'', 'r1');
+                 INSERT INTO findings (repo_id, fingerprint, rule_id, rule_name, provider, severity,
+                    secret_redacted, first_seen, last_seen, status, in_head, suppressed, places, kept)
+                 VALUES (1, 'fa', 'github-token', 'GitHub token', 'github', 'high', 'ghp_*****M0',
+                    '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'present', 1, 0, '[]', '[1]');
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        let store = open(&path, Duration::ZERO).unwrap().store;
+        assert_eq!(
+            store.findings("acme/app").unwrap()[0]
+                .record
+                .kept
+                .as_deref(),
+            Some("[1]")
+        );
+        assert_eq!(
+            store.known("acme/app", "d").unwrap().refs.as_deref(),
+            Some("r1")
+        );
     }
 
     #[test]
