@@ -8,12 +8,17 @@
 //! - `repo_blobs`: per repository, under a **scan digest** (rules, keyhound
 //!   version, every setting that changes findings), the blob ids settled
 //!   (scanned, or skipped by the size and binary rules) and those that had
-//!   findings. Packed 20-byte ids in one row per repository: a night
-//!   rewrites one row per repository, not one per blob.
+//!   findings, and the refs key of its last scan when that scan was
+//!   complete (an unchanged repository is then not opened). Packed
+//!   20-byte ids in one row per repository: a night rewrites one row per
+//!   repository, not one per blob.
 //! - `findings`: every finding by (repository, fingerprint): first and
 //!   last seen, `present` or `fixed`, in HEAD or history only,
 //!   suppressed, its places (redacted), the last verification and when.
 //!   No secret is stored in the clear.
+//! - `kept`: per present finding, everything a report renders of it
+//!   (`org::kept`, secret redacted), so that an unchanged repository is
+//!   reported from the store.
 //! - `runs` and `run_repos`: the scope of every run: which repositories
 //!   were scanned completely, which failed and why, which were skipped.
 //!
