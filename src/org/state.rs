@@ -575,12 +575,16 @@ impl Store {
         let mut seen = HashSet::new();
         for f in result.findings {
             seen.insert(f.fingerprint.as_str());
+            // Prepared once per connection: a repository may have
+            // thousands of findings.
             let before: Option<(String, String)> = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT status, first_seen FROM findings WHERE repo_id = ?1 AND fingerprint = ?2",
-                    params![repo_id, f.fingerprint],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
+                .map_err(&err)?
+                .query_row(params![repo_id, f.fingerprint], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()
                 .map_err(&err)?;
             let first_seen = match before {
@@ -593,14 +597,16 @@ impl Store {
             changes
                 .first_seen
                 .insert(f.fingerprint.clone(), first_seen.clone());
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT OR REPLACE INTO findings (repo_id, fingerprint, rule_id, rule_name, provider,
                     severity, secret_redacted, first_seen, last_seen, status, fixed_at, in_head,
                     suppressed, places, verification, verified_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'present', NULL, ?10, ?11, ?12,
                     COALESCE(?13, (SELECT verification FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)),
                     COALESCE(?14, (SELECT verified_at FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)))",
-                params![
+            )
+            .map_err(&err)?
+            .execute(params![
                     repo_id,
                     f.fingerprint,
                     f.rule_id,
@@ -615,18 +621,19 @@ impl Store {
                     f.places,
                     f.verification,
                     f.verified_at,
-                ],
-            )
+            ])
             .map_err(&err)?;
             match &f.kept {
-                Some(kept) => tx.execute(
-                    "INSERT OR REPLACE INTO kept (repo_id, fingerprint, kept) VALUES (?1, ?2, ?3)",
-                    params![repo_id, f.fingerprint, kept],
-                ),
-                None => tx.execute(
-                    "DELETE FROM kept WHERE repo_id = ?1 AND fingerprint = ?2",
-                    params![repo_id, f.fingerprint],
-                ),
+                Some(kept) => tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO kept (repo_id, fingerprint, kept) VALUES (?1, ?2, ?3)",
+                    )
+                    .map_err(&err)?
+                    .execute(params![repo_id, f.fingerprint, kept]),
+                None => tx
+                    .prepare_cached("DELETE FROM kept WHERE repo_id = ?1 AND fingerprint = ?2")
+                    .map_err(&err)?
+                    .execute(params![repo_id, f.fingerprint]),
             }
             .map_err(&err)?;
         }
