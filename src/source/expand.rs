@@ -80,6 +80,12 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
 }
 
+/// Whether `head` (an input's first bytes) is an archive or compressed
+/// stream this module opens.
+pub fn is_container(head: &[u8]) -> bool {
+    Kind::container(&head[..head.len().min(SNIFF)]).is_some()
+}
+
 /// How many bytes the sniffer looks at (tar's magic sits at 257).
 const SNIFF: usize = 512;
 
