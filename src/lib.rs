@@ -27,6 +27,9 @@
 //! - [`verify`]: `--verify` only: checks found credentials with their
 //!   provider, after triage. The only code that sends a secret over the
 //!   network (`verify::transport`).
+//! - [`forge`]: repositories from the GitHub and GitLab APIs (for
+//!   `keyhound org`), the request budget they share with clones, and the
+//!   environment that hands a token to git.
 //! - [`hook`]: git hooks as a library: hook scripts, the commits a push
 //!   sends, the message that blocks it.
 //! - [`org`]: many repositories: the list, mirrors, the state store,
@@ -42,6 +45,7 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod forge;
 pub mod group;
 pub mod hook;
 pub mod org;

@@ -26,6 +26,9 @@ pub(super) struct OrgCommand {
 enum OrgSub {
     /// Merge shard reports written with `--format json` into one.
     Merge(MergeArgs),
+    /// Print the repositories of --github-org/--github-user/--gitlab-group,
+    /// one per line in the --repos FILE format (`URL name=... branch=...`).
+    List(super::org_list_cmd::OrgListArgs),
 }
 
 /// Report formats of `keyhound org`.
@@ -45,6 +48,8 @@ struct OrgArgs {
     /// `name=` and `branch=`, `#` comments; repeatable.
     #[arg(long = "repos", value_name = "FILE")]
     repos: Vec<PathBuf>,
+    #[command(flatten)]
+    forge: super::org_list_cmd::ForgeArgs,
     /// Directory of bare mirrors (cloned once, fetched after).
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
@@ -121,14 +126,15 @@ struct MergeArgs {
 pub(super) fn run(command: OrgCommand) -> Result<Exit, Failure> {
     match command.merge {
         Some(OrgSub::Merge(args)) => merge(args),
+        Some(OrgSub::List(args)) => super::org_list_cmd::run(args),
         None => scan(command.scan),
     }
 }
 
 fn scan(args: OrgArgs) -> Result<Exit, Failure> {
-    if args.repos.is_empty() {
+    if args.repos.is_empty() && !args.forge.any() {
         return Err(usage(anyhow::anyhow!(
-            "no repositories: give --repos FILE (see `keyhound org --help`)"
+            "no repositories: give --repos FILE, --github-org, --github-user or --gitlab-group (see `keyhound org --help`)"
         )));
     }
     let cache = args
@@ -158,6 +164,26 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
             all.push(spec);
         }
     }
+    // Forge sources: listed now (a source that cannot be listed stops the
+    // run: a missing organisation must not look clean); each clone or
+    // fetch later asks `access` for a fresh token and a budget slot.
+    let access = if args.forge.any() {
+        let (specs, access) = super::org_list_cmd::forge_specs(&args.forge)?;
+        for spec in specs {
+            if let Some(other) = all.iter().find(|r: &&repos::RepoSpec| r.name == spec.name) {
+                return Err(usage(anyhow::anyhow!(
+                    "repository name {:?} is both in a list ({}) and from the API ({})",
+                    spec.name,
+                    other.display_url(),
+                    spec.display_url()
+                )));
+            }
+            all.push(spec);
+        }
+        Some(access)
+    } else {
+        None
+    };
     let shard = match (args.shard, args.shard_count) {
         (Some(shard), _) => shard,
         (None, Some(count)) => Shard::from_env(count, |k| std::env::var(k).ok())
@@ -170,7 +196,7 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         Some(path) => Config::load(path).map_err(usage)?,
         None => Config::default(),
     };
-    let set = rule_set(&args.rules.rules, &config)?;
+    let set = rule_set_with(&args.rules.rules, &config, args.rules.allow_no_rules)?;
     let detector = Detector::new(&set).map_err(usage)?;
     let confidence = args
         .confidence
@@ -207,6 +233,8 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         } else {
             None
         },
+        need_secrets: args.show_secrets,
+        access,
     };
 
     let opened =
@@ -405,9 +433,10 @@ fn write_text(r: &OrgReport, out: &mut dyn Write) -> std::io::Result<()> {
     for repo in &t.repos {
         writeln!(
             out,
-            "{:<8} {}  {} blobs scanned, {} known, {} findings ({} new, {} fixed){}",
+            "{:<8} {}  {}{} blobs scanned, {} known, {} findings ({} new, {} fixed){}",
             repo.status,
             repo.name,
+            if repo.unchanged { "unchanged, " } else { "" },
             repo.blobs_scanned,
             repo.blobs_known,
             repo.findings,
@@ -443,9 +472,10 @@ fn write_text(r: &OrgReport, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "\n{} repositories ({} complete, {} failed), {} blobs scanned, {} findings ({} new, {} fixed)",
+        "\n{} repositories ({} complete, {} of them unchanged, {} failed), {} blobs scanned, {} findings ({} new, {} fixed)",
         t.repos_total,
         t.repos_complete,
+        t.repos_unchanged,
         t.repos_failed,
         t.blobs_scanned,
         t.findings,

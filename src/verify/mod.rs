@@ -42,6 +42,7 @@ pub mod azure;
 pub mod gcp;
 pub mod input;
 pub mod plan;
+pub mod revoke;
 pub mod sigv4;
 pub mod transport;
 

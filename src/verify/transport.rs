@@ -27,6 +27,8 @@ pub enum Provider {
     Aws,
     Gcp,
     Azure,
+    /// `keyhound revoke` only: GitHub's credential-revocation API.
+    GitHub,
 }
 
 impl Provider {
@@ -35,6 +37,7 @@ impl Provider {
             Provider::Aws => "aws",
             Provider::Gcp => "gcp",
             Provider::Azure => "azure",
+            Provider::GitHub => "github",
         }
     }
 
@@ -55,6 +58,7 @@ impl Provider {
                         .is_some_and(is_region)
             }
             Provider::Gcp => matches!(host, "oauth2.googleapis.com" | "www.googleapis.com"),
+            Provider::GitHub => host == "api.github.com",
             Provider::Azure => {
                 host == "login.microsoftonline.com"
                     || host
@@ -96,6 +100,8 @@ pub struct Endpoints {
     pub azure_blob: Option<String>,
     /// Replaces `https://login.microsoftonline.com`.
     pub azure_login: Option<String>,
+    /// Replaces `https://api.github.com` (`keyhound revoke`).
+    pub github_api: Option<String>,
 }
 
 impl Endpoints {
@@ -108,6 +114,7 @@ impl Endpoints {
             ("--gcp-api-endpoint", &self.gcp_api),
             ("--azure-blob-endpoint", &self.azure_blob),
             ("--azure-login-endpoint", &self.azure_login),
+            ("--github-api-endpoint", &self.github_api),
         ]
         .into_iter()
         .filter_map(|(name, url)| url.as_deref().map(|u| (name, u)))
@@ -145,6 +152,7 @@ impl Endpoints {
             Provider::Aws => &[&self.aws_sts, &self.aws_iam],
             Provider::Gcp => &[&self.gcp_token, &self.gcp_api],
             Provider::Azure => &[&self.azure_blob, &self.azure_login],
+            Provider::GitHub => &[&self.github_api],
         };
         urls.iter().filter_map(|u| u.as_deref()).collect()
     }
@@ -222,7 +230,7 @@ impl RateLimit {
 pub struct Transport {
     agent: ureq::Agent,
     endpoints: super::Endpoints,
-    limits: [RateLimit; 3],
+    limits: [RateLimit; 4],
     timeout: Duration,
     retries: u32,
     /// First backoff; doubled per retry, plus up to as much again of jitter.
@@ -252,7 +260,7 @@ impl Transport {
         Transport {
             agent: ureq::Agent::new_with_config(config),
             endpoints: settings.endpoints.clone(),
-            limits: [limit(), limit(), limit()],
+            limits: [limit(), limit(), limit(), limit()],
             timeout: settings.timeout,
             retries: settings.retries,
             backoff: Duration::from_millis(250),
