@@ -164,7 +164,10 @@ fn piece_findings(
         observe(blob, &f);
     }
     for finding in &mut f {
-        finding.location = piece.at.place(finding.location);
+        finding.location = match piece.encoded_at {
+            Some(encoded) => encoded,
+            None => piece.at.place(finding.location),
+        };
     }
     f
 }

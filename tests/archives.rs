@@ -412,3 +412,34 @@ fn archive_blobs_in_git_history_are_opened_at_their_paths() {
     );
     assert!(places(&run(&["--no-archives"])).is_empty());
 }
+
+#[test]
+fn kubernetes_secret_data_is_decoded_and_reported_at_the_encoded_value() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let dir = tempfile::tempdir().unwrap();
+    let id = b64("AKIAYTAZMROB6K6IVLAU"); // keyhound:allow (rule example)
+    let secret = b64("k3Tk+yBj+t9URpKkim2U4VL7JrMxZQNl73wFBZsS"); // keyhound:allow (rule example)
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ntype: Opaque\ndata:\n  \
+         AWS_ACCESS_KEY_ID: {id}\n  AWS_SECRET_ACCESS_KEY: \"{secret}\"\n"
+    );
+    std::fs::write(dir.path().join("secret.yaml"), &manifest).unwrap();
+    let doc = scan(dir.path(), &[]);
+    let got = places(&doc);
+    assert_eq!(
+        got,
+        vec![
+            key("secret.yaml", 7, 22),
+            ("secret.yaml".into(), 8, 27, "aws-secret-access-key".into()),
+        ],
+        "{doc:#}"
+    );
+    // The same manifest not marked as a Secret is left encoded.
+    std::fs::write(
+        dir.path().join("secret.yaml"),
+        manifest.replace("kind: Secret", "kind: ConfigMap"),
+    )
+    .unwrap();
+    assert!(places(&scan(dir.path(), &[])).is_empty());
+}

@@ -474,6 +474,13 @@ impl Expander<'_> {
                 }
                 self.counters.scanned(data.len());
                 (self.visit)(Piece::whole(data, &origin));
+                // Values stored encoded (a Kubernetes Secret's data),
+                // decoded and reported at the encoded value.
+                for value in super::encoded::kubernetes_secret_values(data) {
+                    let mut piece = Piece::whole(&value.text, &origin);
+                    piece.encoded_at = Some(value.at);
+                    (self.visit)(piece);
+                }
             }
             Kind::Utf16 { little, bom } => {
                 let text = utf16_to_utf8(&data[if bom { 2 } else { 0 }..], little);
