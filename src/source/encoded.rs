@@ -6,8 +6,8 @@
 //! a name before a value, such as `aws_secret_access_key: …`, see one)
 //! together with the encoded value's place in the file, where every
 //! finding in it is reported. The manifest itself is scanned as it is,
-//! too. Only inputs held whole (up to one chunk) are looked at: manifests
-//! are small.
+//! too. Only `.yaml`/`.yml` inputs held whole (up to one chunk) are
+//! looked at: manifests are small and named so.
 
 use std::ops::Range;
 

@@ -475,8 +475,16 @@ impl Expander<'_> {
                 self.counters.scanned(data.len());
                 (self.visit)(Piece::whole(data, &origin));
                 // Values stored encoded (a Kubernetes Secret's data),
-                // decoded and reported at the encoded value.
-                for value in super::encoded::kubernetes_secret_values(data) {
+                // decoded and reported at the encoded value. Only YAML
+                // files are looked at, so other files cost nothing more.
+                let path = origin.display_path().to_ascii_lowercase();
+                let yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+                let values = if yaml {
+                    super::encoded::kubernetes_secret_values(data)
+                } else {
+                    Vec::new()
+                };
+                for value in values {
                     let mut piece = Piece::whole(&value.text, &origin);
                     piece.encoded_at = Some(value.at);
                     (self.visit)(piece);
