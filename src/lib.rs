@@ -27,8 +27,13 @@
 //! - [`verify`]: `--verify` only: checks found credentials with their
 //!   provider, after triage. The only code that sends a secret over the
 //!   network (`verify::transport`).
+//! - [`forge`]: repositories from the GitHub and GitLab APIs (for
+//!   `keyhound org`), the request budget they share with clones, and the
+//!   environment that hands a token to git.
 //! - [`hook`]: git hooks as a library: hook scripts, the commits a push
 //!   sends, the message that blocks it.
+//! - [`org`]: many repositories: the list, mirrors, the state store,
+//!   shards, incremental runs and their reports (`keyhound org`).
 //! - [`cli`]: every command (`scan`, `git`, `baseline`, `rules`, `hook`,
 //!   `verify`), triage of a finished scan, printing, exit codes. Nothing
 //!   below it knows about clap or exit codes.
@@ -40,8 +45,10 @@ pub mod cli;
 pub mod config;
 pub mod detect;
 pub mod finding;
+pub mod forge;
 pub mod group;
 pub mod hook;
+pub mod org;
 pub mod progress;
 pub mod report;
 pub mod rules;

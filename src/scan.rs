@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::detect::{Detector, KeywordHits, Match};
 use crate::finding::{fingerprint, Finding, GitOrigin, Location, Origin, Secret};
 use crate::rules::Confidence;
-use crate::source::{self, git, PathNamer, WalkError, WalkOptions};
+use crate::source::{self, git, PathNamer, Piece, WalkError, WalkOptions};
 use crate::stats::{Counters, Stats};
 use crate::suppress;
 
@@ -113,11 +113,8 @@ pub fn run_observed(
     let started = Instant::now();
     let counters = Counters::default();
     let found = Mutex::new(Vec::new());
-    let visit = |blob: &[u8], origin: Origin| {
-        let mut f = findings_in(detector, blob, &origin, min_confidence);
-        if let (Some(observe), false) = (observe, f.is_empty()) {
-            observe(blob, &f);
-        }
+    let visit = |piece: Piece<'_>| {
+        let mut f = piece_findings(detector, &piece, min_confidence, observe);
         if !f.is_empty() {
             // Findings are rare; the lock is off the hot path.
             found
@@ -128,7 +125,16 @@ pub fn run_observed(
     };
     match input {
         Input::Paths(roots) => source::walk(roots, walk, namer, &counters, &visit)?,
-        Input::Stdin => source::stdin::read(walk.max_file_size, &counters, &visit),
+        Input::Stdin => {
+            let options = source::stdin::StdinOptions {
+                limit: walk.max_file_size,
+                chunking: walk.chunking,
+                expand: walk.expand,
+                // Piped input was always scanned whatever its bytes.
+                binary: true,
+            };
+            source::stdin::read(options, &counters, &visit)
+        }
     }
     let mut findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     sort_and_dedup(&mut findings);
@@ -136,6 +142,31 @@ pub fn run_observed(
         findings,
         stats: counters.finish(started.elapsed()),
     })
+}
+
+/// The findings of one piece of an input (a whole small input is one
+/// piece), at input-relative locations.
+fn piece_findings(
+    detector: &Detector,
+    piece: &Piece<'_>,
+    min_confidence: Confidence,
+    observe: Option<Observer<'_>>,
+) -> Vec<Finding> {
+    let blob = piece.bytes;
+    // A streamed piece reports only the secrets it owns; its neighbours
+    // report the rest (source::stream).
+    let mut matches = detector.detect(blob);
+    matches.retain(|m| piece.owned.contains(&m.secret.start));
+    let mut f = findings_of(detector, blob, matches, piece.origin, min_confidence);
+    // The observer reads context by line within the bytes it is shown, so
+    // it sees piece-relative locations; reports get input-relative ones.
+    if let (Some(observe), false) = (observe, f.is_empty()) {
+        observe(blob, &f);
+    }
+    for finding in &mut f {
+        finding.location = piece.at.place(finding.location);
+    }
+    f
 }
 
 /// Sorts for stable output and drops exact repeats (the same file reached
@@ -201,71 +232,24 @@ pub fn run_git_observed(
 ) -> Result<Outcome, git::GitError> {
     let started = Instant::now();
     let counters = Counters::default();
-    // Findings per blob id, made with a provisional origin (the blob id)
-    // and given their provenance once attribution has run.
-    let found: Mutex<Vec<(git::ObjectId, Vec<Finding>)>> = Mutex::new(Vec::new());
-    let derive = delta_hits_enabled();
+    let blobs = BlobScan::new(detector, min_confidence, observe);
+    let found = &blobs.found;
     // The git source counts scanned blobs itself.
-    let visit = |id: git::ObjectId, blob: &[u8], lineage: git::Lineage<'_>| {
-        let origin = Origin::Git(Box::new(GitOrigin {
-            blob: id.to_string(),
-            commit: None,
-            paths: Vec::new(),
-            author: None,
-            email: None,
-            date: None,
-            summary: None,
-            reachable: false,
-            in_head: None,
-            commits: None,
-        }));
-        // A delta's keyword hits are derived from its base's where the
-        // base's were kept (exactly the same hits, see detect/derive.rs).
-        let base = lineage
-            .base
-            .as_ref()
-            .filter(|_| derive)
-            .and_then(|d| Some((d, d.base.downcast_ref::<KeywordHits>()?)));
-        let hits = match base {
-            Some((d, base)) => detector.derive_hits(blob, base, d.copies()),
-            None => detector.keyword_hits(blob),
-        };
-        let matches = detector.detect_with(blob, &hits);
-        let f = findings_of(detector, blob, matches, &origin, min_confidence);
-        if let (Some(observe), false) = (observe, f.is_empty()) {
-            observe(blob, &f);
-        }
-        if !f.is_empty() {
-            found
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((id, f));
-        }
-        (derive && lineage.has_deltas).then(|| Box::new(hits) as git::Kept)
-    };
+    let visit =
+        |id: git::ObjectId, blob: &[u8], lineage: git::Lineage<'_>| blobs.visit(id, blob, lineage);
+    // A blob too large to build in memory, in pieces (as a streamed file).
+    let visit_piece = |id: git::ObjectId, piece: Piece<'_>| blobs.piece(id, piece);
     let visit_plain = |id: git::ObjectId, blob: &[u8]| {
         visit(id, blob, git::Lineage::ALONE);
     };
     let mut provenance: HashMap<git::ObjectId, GitOrigin> = HashMap::new();
     match scope {
         GitScope::Full { branch } => {
-            let so_far = || {
-                found
-                    .lock()
-                    .map_or(0, |f| f.iter().map(|(_, v)| v.len()).sum())
-            };
+            let so_far = || blobs.count();
             crate::progress::with_progress(progress, &counters, &so_far, || {
-                repo.for_each_blob_derived(options, &counters, &visit)
+                repo.for_each_blob_streamed(options, &counters, &visit, &visit_piece)
             })?;
-            let wanted: HashSet<git::ObjectId> = found
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .map(|(id, _)| *id)
-                .collect();
-            for (id, a) in repo.attribute(&wanted, branch.as_deref(), &counters)? {
-                provenance.insert(id, from_attribution(id, a));
-            }
+            provenance = attribute_found(repo, &blobs, branch.as_deref(), &counters)?;
         }
         GitScope::Range(range) => {
             let blobs = repo.blobs_in_range(&range.exclude, &range.include, &counters)?;
@@ -300,20 +284,210 @@ pub fn run_git_observed(
             }
         }
     }
-    let mut findings = Vec::new();
-    for (id, mut fs) in found.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        if let Some(origin) = provenance.get(&id) {
-            for f in &mut fs {
-                f.origin = Origin::Git(Box::new(origin.clone()));
-            }
-        }
-        findings.append(&mut fs);
-    }
-    sort_and_dedup(&mut findings);
+    let findings = blobs.into_findings(&provenance);
     Ok(Outcome {
         findings,
         stats: counters.finish(started.elapsed()),
     })
+}
+
+/// What an incremental history scan (`keyhound org`) is told by its
+/// caller: which blobs it settled before under the same scan digest, and
+/// which of those had findings.
+pub struct Incremental<'a> {
+    /// Blobs settled before: neither scanned nor (where nothing new needs
+    /// them) decoded.
+    pub known: git::Known<'a>,
+    /// Known blobs that had findings. They are read again, and only they,
+    /// so that a finding in a blob that is still there stays present, with
+    /// fresh provenance and its secret in memory for `--verify`, without
+    /// the state store ever holding a secret. Ids no longer in the
+    /// repository are left out: their findings are gone.
+    pub recheck: &'a [git::ObjectId],
+    /// Attribution follows only this branch (`None`: every ref).
+    pub branch: Option<&'a str>,
+}
+
+/// The result of [`run_git_incremental`].
+#[derive(Debug)]
+pub struct IncrementalOutcome {
+    /// Findings one per place, with provenance, sorted; `stats` counts the
+    /// new blobs only.
+    pub outcome: Outcome,
+    /// The enumeration's counts (`scanned`: blobs scanned this time,
+    /// `known`: blobs left out).
+    pub history: git::HistoryStats,
+    /// Blobs settled this time, to add to what the caller knows.
+    pub settled: Vec<git::ObjectId>,
+    /// Known blobs with findings read again ([`Incremental::recheck`]).
+    pub rechecked: u64,
+}
+
+/// A full-history scan that scans only blobs not settled before, and keeps
+/// the findings of known blobs present by reading just those blobs again.
+pub fn run_git_incremental(
+    detector: &Detector,
+    repo: &git::Repo,
+    plan: &Incremental<'_>,
+    options: &git::HistoryOptions,
+    min_confidence: Confidence,
+    observe: Option<Observer<'_>>,
+) -> Result<IncrementalOutcome, git::GitError> {
+    let started = Instant::now();
+    let counters = Counters::default();
+    let blobs = BlobScan::new(detector, min_confidence, observe);
+    let new = repo.for_each_new_blob(options, plan.known, &counters, &|id, blob, lineage| {
+        blobs.visit(id, blob, lineage)
+    })?;
+    // Read again with counters of their own: they are not new blobs.
+    let again = Counters::default();
+    let present = repo.existing(plan.recheck);
+    repo.visit_blobs(&present, options, &again, &|id, blob| {
+        blobs.visit(id, blob, git::Lineage::ALONE);
+    });
+    let provenance = attribute_found(repo, &blobs, plan.branch, &counters)?;
+    let findings = blobs.into_findings(&provenance);
+    let mut stats = counters.finish(started.elapsed());
+    // A known blob that can no longer be read must not make its findings
+    // look gone: its skip goes into the outcome like any other.
+    let again = again.finish(std::time::Duration::ZERO);
+    let rechecked = again.files_scanned;
+    stats.skipped.extend(again.skipped);
+    Ok(IncrementalOutcome {
+        outcome: Outcome { findings, stats },
+        history: new.stats,
+        settled: new.settled,
+        rechecked,
+    })
+}
+
+/// Attribution of the blobs that had findings (one commit-graph walk, only
+/// when there are any).
+fn attribute_found(
+    repo: &git::Repo,
+    blobs: &BlobScan<'_>,
+    branch: Option<&str>,
+    counters: &Counters,
+) -> Result<HashMap<git::ObjectId, GitOrigin>, git::GitError> {
+    let wanted: HashSet<git::ObjectId> = blobs
+        .found
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    let mut provenance = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(provenance);
+    }
+    for (id, a) in repo.attribute(&wanted, branch, counters)? {
+        provenance.insert(id, from_attribution(id, a));
+    }
+    Ok(provenance)
+}
+
+/// The detector's side of a history scan: each blob's findings, made with
+/// a provisional origin (the blob id) and given their provenance once
+/// attribution has run.
+struct BlobScan<'a> {
+    detector: &'a Detector,
+    min_confidence: Confidence,
+    observe: Option<Observer<'a>>,
+    derive: bool,
+    found: Mutex<Vec<(git::ObjectId, Vec<Finding>)>>,
+}
+
+impl<'a> BlobScan<'a> {
+    fn new(
+        detector: &'a Detector,
+        min_confidence: Confidence,
+        observe: Option<Observer<'a>>,
+    ) -> Self {
+        BlobScan {
+            detector,
+            min_confidence,
+            observe,
+            derive: delta_hits_enabled(),
+            found: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// One piece of a blob streamed because it is too large to build.
+    fn piece(&self, id: git::ObjectId, piece: Piece<'_>) {
+        let f = piece_findings(self.detector, &piece, self.min_confidence, self.observe);
+        if !f.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, f));
+        }
+    }
+
+    /// Findings so far (for the progress line).
+    fn count(&self) -> usize {
+        self.found
+            .lock()
+            .map_or(0, |f| f.iter().map(|(_, v)| v.len()).sum())
+    }
+
+    fn visit(
+        &self,
+        id: git::ObjectId,
+        blob: &[u8],
+        lineage: git::Lineage<'_>,
+    ) -> Option<git::Kept> {
+        let (detector, derive) = (self.detector, self.derive);
+        let origin = Origin::Git(Box::new(GitOrigin {
+            blob: id.to_string(),
+            commit: None,
+            paths: Vec::new(),
+            author: None,
+            email: None,
+            date: None,
+            summary: None,
+            reachable: false,
+            in_head: None,
+            commits: None,
+        }));
+        // A delta's keyword hits are derived from its base's where the
+        // base's were kept (exactly the same hits, see detect/derive.rs).
+        let base = lineage
+            .base
+            .as_ref()
+            .filter(|_| derive)
+            .and_then(|d| Some((d, d.base.downcast_ref::<KeywordHits>()?)));
+        let hits = match base {
+            Some((d, base)) => detector.derive_hits(blob, base, d.copies()),
+            None => detector.keyword_hits(blob),
+        };
+        let matches = detector.detect_with(blob, &hits);
+        let f = findings_of(detector, blob, matches, &origin, self.min_confidence);
+        if let (Some(observe), false) = (self.observe, f.is_empty()) {
+            observe(blob, &f);
+        }
+        if !f.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, f));
+        }
+        (derive && lineage.has_deltas).then(|| Box::new(hits) as git::Kept)
+    }
+
+    /// Every finding, given its blob's provenance where there is one.
+    fn into_findings(self, provenance: &HashMap<git::ObjectId, GitOrigin>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for (id, mut fs) in self.found.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            if let Some(origin) = provenance.get(&id) {
+                for f in &mut fs {
+                    f.origin = Origin::Git(Box::new(origin.clone()));
+                }
+            }
+            findings.append(&mut fs);
+        }
+        sort_and_dedup(&mut findings);
+        findings
+    }
 }
 
 /// Whether history scans derive a delta's keyword hits from its base's.

@@ -1417,3 +1417,56 @@ fn bench_full_history() {
 fn memchr_count(data: &[u8]) -> u64 {
     data.iter().filter(|&&b| b == b'\n').count() as u64
 }
+
+/// `for_each_new_blob` with a `known` set: exactly the unknown blobs are
+/// visited, with git's content even when they are deltas on known bases
+/// (which must then be decoded, but not visited), and exactly they are
+/// settled.
+#[test]
+fn incremental_enumeration_visits_only_unknown_blobs() {
+    let f = Fixture::new();
+    history_of_versions(&f, 60);
+    f.git(&["gc", "-q", "--aggressive"]);
+    let expected = blob_contents(&f);
+    let (deltas, _) = pack_deltas(&f);
+    assert!(deltas.len() > 40, "{} deltas", deltas.len());
+    let repo = f.open();
+    let run = |known: &(dyn Fn(&gix::oid) -> bool + Sync)| {
+        let visits = Mutex::new(BTreeMap::new());
+        let counters = Counters::default();
+        let new = repo
+            .for_each_new_blob(&threads(), known, &counters, &|id, data, _| {
+                assert!(visits.lock().unwrap().insert(id, data.to_vec()).is_none());
+                None
+            })
+            .unwrap();
+        let mut settled = new.settled.clone();
+        settled.sort();
+        (visits.into_inner().unwrap(), new.stats, settled)
+    };
+
+    // Nothing known: every blob, all settled.
+    let (visits, stats, settled) = run(&|_| false);
+    assert_eq!(visits, expected);
+    assert_eq!(stats.known, 0);
+    assert_eq!(settled, expected.keys().copied().collect::<Vec<_>>());
+
+    // Everything known: nothing visited, nothing settled.
+    let all: HashSet<ObjectId> = expected.keys().copied().collect();
+    let (visits, stats, settled) = run(&|id| all.contains(id));
+    assert!(visits.is_empty());
+    assert_eq!(stats.known as usize, expected.len());
+    assert_eq!(stats.scanned, 0);
+    assert!(settled.is_empty());
+
+    // Some deltas deep in chains unknown: only they, with git's content.
+    let unknown: BTreeSet<ObjectId> = deltas.iter().step_by(7).map(|(id, _)| *id).collect();
+    let (visits, stats, settled) = run(&|id| !unknown.contains(&id.to_owned()));
+    assert_eq!(visits.keys().copied().collect::<BTreeSet<_>>(), unknown);
+    for (id, content) in &visits {
+        assert_eq!(Some(content), expected.get(id), "content of {id}");
+    }
+    assert_eq!(stats.scanned as usize, unknown.len());
+    assert_eq!(stats.known as usize, expected.len() - unknown.len());
+    assert_eq!(settled, unknown.into_iter().collect::<Vec<_>>());
+}

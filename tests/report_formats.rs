@@ -173,6 +173,7 @@ fn stats() -> Stats {
                 message: "Permission denied (os error 13)".into(),
             },
         ],
+        large: Vec::new(),
         elapsed: Duration::from_millis(1234),
     }
 }
@@ -494,6 +495,75 @@ fn text_without_color_has_no_escapes_and_a_summary() {
     assert_no_clear_secret(&text);
 }
 
+/// A history finding names the commit that introduced it, its author and
+/// date and summary (what someone triaging a history scan looks for), and
+/// the summary counts blobs, which is what a history scan reads.
+#[test]
+fn text_of_history_findings_names_commit_author_date_and_counts_blobs() {
+    use keyhound::finding::GitOrigin;
+    use keyhound::report::Vcs;
+    let mut introduced = findings().remove(0);
+    introduced.origin = Origin::Git(Box::new(GitOrigin {
+        blob: "5b2e1a0c9d8f7e6d5c4b3a291807f6e5d4c3b2a1".into(),
+        commit: Some("3f2c8d1e0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d".into()),
+        paths: vec!["deploy/settings.py".into()],
+        author: Some("Jane Doe".into()),
+        email: Some("jane@example.com".into()),
+        date: Some("2024-05-01T10:00:00+02:00".into()),
+        summary: Some("Add deploy settings".into()),
+        reachable: true,
+        in_head: Some(false),
+        commits: Some(2),
+    }));
+    let mut dangling = introduced.clone();
+    if let Origin::Git(g) = &mut dangling.origin {
+        g.commit = None;
+        g.author = None;
+        g.email = None;
+        g.date = None;
+        g.summary = None;
+        g.reachable = false;
+    }
+    let rules = rules();
+    let stats = Stats {
+        files_scanned: 1,
+        ..stats()
+    };
+    let report = Report {
+        findings: &[introduced, dangling],
+        stats: &stats,
+        rules: &rules,
+        root: None,
+        vcs: Some(Vcs {
+            repository_uri: "file:///srv/repo".into(),
+            revision_id: None,
+            branch: None,
+        }),
+        absent: &[],
+        warnings: &[],
+    };
+    let mut out = Vec::new();
+    write(Format::Text, &report, &Options::default(), &mut out).expect("report writes");
+    let text = String::from_utf8(out).expect("UTF-8");
+    assert!(
+        text.contains(
+            "  commit      3f2c8d1e0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d Add deploy settings\n\
+             \x20 author      Jane Doe <jane@example.com>, 2024-05-01T10:00:00+02:00\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  blob        5b2e1a0c9d8f7e6d5c4b3a291807f6e5d4c3b2a1 (no commit reaches it)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("only in history"), "{text}");
+    let summary = text.lines().last().expect("a summary line");
+    assert!(summary.contains("Scanned 1 blob (5.0 MiB)"), "{summary}");
+    assert_no_clear_secret(&text);
+}
+
 #[test]
 fn text_with_color_uses_ansi() {
     let options = Options {
@@ -680,4 +750,81 @@ fn text_and_sarif_for_grouped_baselined_findings() {
         "deploy/env"
     );
     assert!(results[1].get("relatedLocations").is_none());
+}
+
+/// `--exposure` results travel in JSON (the verification object), in
+/// SARIF (properties, and a markdown message GitHub renders) and in text.
+#[test]
+fn exposure_reaches_every_format() {
+    use keyhound::finding::{Capability, Decision, Exposure, Status, Verification};
+    let mut live = findings().remove(0);
+    live.verification = Some(Verification {
+        status: Status::Live,
+        identity: [(
+            "arn".to_string(),
+            "arn:aws:iam::123456789012:user/ci".to_string(),
+        )]
+        .into(),
+        reason: None,
+        checked_at: "2026-12-04T00:00:00Z".into(),
+        exposure: Some(Exposure {
+            method: "policies".into(),
+            quarantined: true,
+            policies: vec![
+                "managed:AWSCompromisedKeyQuarantineV2".into(),
+                "inline:deploy".into(),
+            ],
+            capabilities: vec![
+                Capability {
+                    name: "launch compute".into(),
+                    decision: Decision::Allowed,
+                    actions: vec![
+                        ("ec2:RunInstances".into(), Decision::Denied),
+                        ("ecs:RunTask".into(), Decision::Allowed),
+                    ],
+                },
+                Capability {
+                    name: "touch billing".into(),
+                    decision: Decision::NotAllowed,
+                    actions: vec![("aws-portal:ModifyBilling".into(), Decision::NotAllowed)],
+                },
+            ],
+            unread: vec!["SimulatePrincipalPolicy: AccessDenied".into()],
+        }),
+    });
+    let all = [live];
+    let json = parse(&render(Format::Json, &all, &stats(), Options::default()));
+    let exposure = &json["findings"][0]["verification"]["exposure"];
+    assert_eq!(exposure["quarantined"], true, "{json}");
+    assert_eq!(exposure["capabilities"][0]["actions"][1][1], "allowed");
+    let sarif = render(Format::Sarif, &all, &stats(), Options::default());
+    let log = assert_valid_sarif(&sarif);
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(
+        result["properties"]["verification"]["exposure"]["method"],
+        "policies"
+    );
+    let markdown = result["message"]["markdown"]
+        .as_str()
+        .expect("markdown message");
+    assert!(markdown.contains("- **QUARANTINED**"), "{markdown}");
+    assert!(
+        markdown.contains("- **can**: launch compute (ecs:RunTask)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- **cannot**: touch billing"),
+        "{markdown}"
+    );
+    let text = render(Format::Text, &all, &stats(), Options::default());
+    assert!(text.contains("  QUARANTINED AWS has attached"), "{text}");
+    assert!(
+        text.contains("  can         launch compute (ecs:RunTask)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  unread      SimulatePrincipalPolicy: AccessDenied\n"),
+        "{text}"
+    );
+    assert_no_clear_secret(&text);
 }

@@ -9,7 +9,6 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ use support::{assert_valid_sarif, closed_port, jsonl, keyhound, stderr, stdout};
 /// AssumeRole session.
 struct Moto {
     port: u16,
-    _child: ChildGuard,
+    _child: support::MotoGuard,
     user_arn: String,
     live_id: String,
     live_secret: String,
@@ -31,45 +30,13 @@ struct Moto {
     session_token: String,
 }
 
-/// moto_server runs under a shell that kills it when its stdin closes,
-/// i.e. when this test process exits (statics are never dropped, so a
-/// `Drop` guard would not do).
-struct ChildGuard(#[allow(dead_code)] Child);
-
 fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(start)
 }
 
 fn start() -> Moto {
-    let port = closed_port();
-    let probe = Command::new("moto_server")
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    assert!(
-        probe.is_ok_and(|s| s.success()),
-        "moto_server is not installed: these tests need it; run `pip install 'moto[server]'`"
-    );
-    let script =
-        format!("moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid");
-    let child = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sh runs");
-    let child = ChildGuard(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not listen on port {port} within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (port, child) = support::moto_server();
     // Setup calls run before authentication is switched on; moto routes
     // them by the service named in the (unchecked) credential scope.
     let iam = |body: &str| aws_call(port, "iam", body);

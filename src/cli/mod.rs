@@ -2,7 +2,7 @@
 //!
 //! One module per command, each a thin layer over the library:
 //! `scan_cmd` (`scan`, `git`), `baseline_cmd`, `rules_cmd`, `hook_cmd`,
-//! `verify_cmd`; `triage` is the triage they share (allowlists, ignore
+//! `verify_cmd`, `org_list_cmd` (`org list`); `triage` is the triage they share (allowlists, ignore
 //! file, grouping, baseline). Each command returns an [`Exit`]; `main` maps
 //! it to the process exit code. Errors carry their context and are printed
 //! once, here: [`Failure`] pairs an error with its exit code.
@@ -21,13 +21,17 @@ use crate::report::{self, Format};
 use crate::rules::{self, Confidence, RuleSet};
 use crate::scan::{self, GitScope, Input};
 use crate::source::git;
-use crate::source::{PathNamer, WalkOptions};
+use crate::source::{Chunking, ExpandOptions, PathNamer, WalkOptions};
 use crate::suppress::{
     self, baseline, baseline::Baseline, baseline::BaselineEntry, ignore, ignore::IgnoreList,
 };
 
 mod baseline_cmd;
+mod doctor_cmd;
 mod hook_cmd;
+mod org_cmd;
+mod org_list_cmd;
+mod revoke_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod triage;
@@ -88,6 +92,18 @@ enum Command {
     /// Check credentials given directly or in a JSON/JSONL report written
     /// with --show-secrets (sends them to their provider).
     Verify(verify_cmd::VerifyCommand),
+    /// Revoke leaked credentials, on this explicit command only: GitHub
+    /// tokens through GitHub's revocation API, AWS keys deactivated with
+    /// their own credentials. Shows what it will do and asks first.
+    Revoke(revoke_cmd::RevokeCommand),
+    /// Check that this configuration still finds leaks: plants fresh
+    /// canary credentials in a temporary file and git history, scans them
+    /// as `scan` and `git` would, says which were found (exit 0 all, 1 not).
+    Doctor(doctor_cmd::DoctorCommand),
+    /// Scan many repositories (mirrored into a cache), incrementally:
+    /// only blobs not scanned before. `org merge` joins shard reports;
+    /// `org list` prints the repositories the GitHub/GitLab sources name.
+    Org(org_cmd::OrgCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,9 +158,11 @@ struct GitArgs {
     /// Scan blobs that contain NUL bytes.
     #[arg(long)]
     binary: bool,
-    /// Skip blobs larger than this many bytes (suffixes K, M, G allowed).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Skip blobs larger than this many bytes (suffixes K, M, G allowed;
+    /// default: no limit for blobs stored whole, which are streamed; deltas
+    /// over 64 MiB, which must be built in memory, are skipped).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
@@ -227,6 +245,10 @@ struct RuleArgs {
     /// Configuration file (default: keyhound.toml in the scanned directory).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Run even when the configuration leaves no built-in rule enabled
+    /// (otherwise refused: a scan with no rule finds nothing and says so).
+    #[arg(long)]
+    allow_no_rules: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -262,9 +284,14 @@ struct ScanArgs {
     /// Do not follow symbolic links.
     #[arg(long)]
     no_follow: bool,
-    /// Skip files larger than this many bytes (suffixes K, M, G allowed).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Do not open archives and compressed files (zip, jar, war, whl, apk,
+    /// tar, gz, bz2, xz, zst); UTF-16 text is still decoded.
+    #[arg(long)]
+    no_archives: bool,
+    /// Skip files larger than this many bytes (suffixes K, M, G allowed;
+    /// default: no limit, since large files are streamed in bounded memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
@@ -326,6 +353,16 @@ fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
     Failure(Exit::Incomplete, err.into())
 }
 
+/// The end of writing `what` to standard output. A reader that went away
+/// (`keyhound rules list | head`) chose to stop reading: a closed pipe
+/// ends the output quietly, as in git and ripgrep, and is no failure.
+fn stdout_written(result: std::io::Result<()>, what: &str) -> Result<(), Failure> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| incomplete(anyhow::anyhow!("cannot write {what}: {e}"))),
+    }
+}
+
 /// A revision or path the user named is a usage error; a repository that
 /// cannot be read means the scan could not complete.
 fn git_failure(err: git::GitError) -> Failure {
@@ -341,8 +378,8 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Git(args) => run_git(args),
         Command::Rules(RulesCommand::List { rules, json }) => {
             let config = load_config(&rules, Path::new("."))?;
-            let set = rule_set(&rules.rules, &config)?;
-            rules_cmd::list_rules(&set, json).map_err(incomplete)?;
+            let set = rule_set_with(&rules.rules, &config, rules.allow_no_rules)?;
+            stdout_written(rules_cmd::list_rules(&set, json), "the rule list")?;
             Ok(Exit::Clean)
         }
         Command::Rules(RulesCommand::Check { file }) => rules_cmd::check_rules(&file),
@@ -350,6 +387,9 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Baseline(BaselineCommand::Create(args)) => baseline_cmd::create(args),
         Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
         Command::Verify(command) => verify_cmd::run(command),
+        Command::Revoke(command) => revoke_cmd::run(command),
+        Command::Doctor(command) => doctor_cmd::run(command),
+        Command::Org(command) => org_cmd::run(command),
     }
 }
 
@@ -362,7 +402,22 @@ fn load_config(args: &RuleArgs, root: &Path) -> Result<Config, Failure> {
 
 /// Builtins, then `keyhound.toml`'s rules, then `--rules` files (last wins).
 fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
+    rule_set_with(files, config, false)
+}
+
+/// The run's rules: built-ins, the configuration's, `--rules` files, then
+/// the configuration's switches. Fails closed: a configuration (or a
+/// `disable` list) that turns off every built-in rule is refused unless
+/// `allow_no_rules`, since a scan with nothing to look for reports
+/// "no secrets found" for any input.
+fn rule_set_with(
+    files: &[PathBuf],
+    config: &Config,
+    allow_no_rules: bool,
+) -> Result<RuleSet, Failure> {
     let mut set = rules::builtin().map_err(incomplete)?;
+    let builtin: std::collections::HashSet<String> =
+        set.rules().iter().map(|r| r.id.clone()).collect();
     config.add_rules(&mut set).map_err(usage)?;
     for file in files {
         set.extend(rules::load_file(file).map_err(usage)?)
@@ -370,5 +425,15 @@ fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
     }
     config.apply(&mut set).map_err(usage)?;
     set.validate_references().map_err(usage)?;
+    if !allow_no_rules && !set.rules().iter().any(|r| builtin.contains(&r.id)) {
+        let from = config.path.as_ref().map_or_else(
+            || "the configuration".to_string(),
+            |p| p.display().to_string(),
+        );
+        return Err(usage(anyhow::anyhow!(
+            "{from} leaves no built-in rule enabled ({} rule(s) in all): refusing to scan with it; pass --allow-no-rules if that is meant",
+            set.len()
+        )));
+    }
     Ok(set)
 }

@@ -32,7 +32,11 @@ pub(super) fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
     let namer = PathNamer::for_roots(&args.paths);
     let config_root = if stdin { Path::new(".") } else { namer.base() };
     let config = load_config(&args.output.rules, config_root)?;
-    let set = rule_set(&args.output.rules.rules, &config)?;
+    let set = rule_set_with(
+        &args.output.rules.rules,
+        &config,
+        args.output.rules.allow_no_rules,
+    )?;
     let detector = Detector::new(&set).map_err(usage)?;
 
     let walk = WalkOptions {
@@ -44,7 +48,14 @@ pub(super) fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
             .chain(&config.exclude)
             .cloned()
             .collect(),
-        max_file_size: args.max_file_size,
+        max_file_size: args.max_file_size.unwrap_or(u64::MAX),
+        // Pieces overlap by what this detector can look across (its windows
+        // and pairing distances), so a streamed file finds what a whole one would.
+        chunking: Chunking::from_env(detector.context_reach()),
+        expand: ExpandOptions {
+            archives: !args.no_archives,
+            ..ExpandOptions::default()
+        },
         binary: args.binary,
         follow_links: !args.no_follow,
         threads: args.threads,
@@ -82,7 +93,11 @@ pub(super) fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         .workdir()
         .map_or_else(|| repo.git_dir().to_path_buf(), Path::to_path_buf);
     let config = load_config(&args.output.rules, &root)?;
-    let set = rule_set(&args.output.rules.rules, &config)?;
+    let set = rule_set_with(
+        &args.output.rules.rules,
+        &config,
+        args.output.rules.allow_no_rules,
+    )?;
     let detector = Detector::new(&set).map_err(usage)?;
     let scope = if let Some(range) = &args.range {
         GitScope::Range(repo.parse_range(range).map_err(git_failure)?)
@@ -96,9 +111,11 @@ pub(super) fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         }
     };
     let options = git::HistoryOptions {
-        max_blob_size: args.max_file_size,
+        max_blob_size: args.max_file_size.unwrap_or(u64::MAX),
+        chunking: Chunking::from_env(detector.context_reach()),
         binary: args.binary,
         threads: args.threads,
+        ..git::HistoryOptions::default()
     };
     let confidence = min_confidence(&args.output, &config);
     let verifying = verify_cmd::ScanVerifier::new(&args.output.verify)?;
@@ -199,11 +216,7 @@ pub(super) fn write_report(
             report::write(format, report, options, &mut out).and_then(|()| out.flush())
         }
     };
-    match result {
-        // A closed pipe (`keyhound scan | head`) is the reader's choice.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| incomplete(anyhow::anyhow!("cannot write report: {e}"))),
-    }
+    stdout_written(result, "report")
 }
 
 /// Machine formats carry skips inside the report; say on stderr too, so a

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{incomplete, usage, Exit, Failure};
+use super::{stdout_written, usage, Exit, Failure};
 use crate::finding::{fingerprint, Finding, Secret, Status, Verification};
 use crate::verify::input::{self, Entry};
 use crate::verify::plan::Item;
@@ -28,9 +28,17 @@ pub struct VerifyOptions {
     /// Requests per second to each provider.
     #[arg(long, value_name = "N", default_value_t = 10.0)]
     verify_rate: f64,
+    /// For a live AWS key, also read what it may do: its IAM policies and
+    /// IAM's policy simulator, read-only calls made with the key itself
+    /// (docs/verification.md lists them). With --verify, or `keyhound verify`.
+    #[arg(long)]
+    exposure: bool,
     /// Send AWS STS requests here instead of https://sts.amazonaws.com (tests, emulators).
     #[arg(long, value_name = "URL", env = "KEYHOUND_AWS_STS_ENDPOINT")]
     aws_sts_endpoint: Option<String>,
+    /// Send AWS IAM requests (--exposure) here instead of https://iam.amazonaws.com (tests, emulators).
+    #[arg(long, value_name = "URL", env = "KEYHOUND_AWS_IAM_ENDPOINT")]
+    aws_iam_endpoint: Option<String>,
     /// Send GCP token requests here instead of https://oauth2.googleapis.com/token.
     #[arg(long, value_name = "URL", env = "KEYHOUND_GCP_TOKEN_ENDPOINT")]
     gcp_token_endpoint: Option<String>,
@@ -64,10 +72,12 @@ impl VerifyOptions {
     pub(super) fn settings(&self) -> Result<Settings, Failure> {
         let endpoints = Endpoints {
             aws_sts: self.aws_sts_endpoint.clone(),
+            aws_iam: self.aws_iam_endpoint.clone(),
             gcp_token: self.gcp_token_endpoint.clone(),
             gcp_api: self.gcp_api_endpoint.clone(),
             azure_blob: self.azure_blob_endpoint.clone(),
             azure_login: self.azure_login_endpoint.clone(),
+            github_api: None,
         };
         endpoints
             .validate()
@@ -93,6 +103,7 @@ impl VerifyOptions {
             concurrency: self.verify_concurrency,
             timeout: Duration::from_secs_f64(self.verify_timeout),
             rate_per_provider: self.verify_rate,
+            exposure: self.exposure,
             ..Settings::default()
         })
     }
@@ -122,6 +133,11 @@ pub(super) struct ScanVerifier {
 
 impl ScanVerifier {
     pub(super) fn new(args: &VerifyArgs) -> Result<ScanVerifier, Failure> {
+        if args.options.exposure && !args.verify {
+            return Err(usage(anyhow::anyhow!(
+                "--exposure needs --verify (it reads what a verified live key may do)"
+            )));
+        }
         Ok(ScanVerifier {
             settings: if args.verify {
                 Some(args.options.settings()?)
@@ -232,11 +248,13 @@ pub(super) fn run(cmd: VerifyCommand) -> Result<Exit, Failure> {
             fingerprint: &e.item.fingerprint,
             verification: v,
         };
-        write_result(&mut out, cmd.format, &view)
-            .map_err(|e| incomplete(anyhow::anyhow!("cannot write results: {e}")))?;
+        let written = write_result(&mut out, cmd.format, &view);
+        if written.is_err() {
+            stdout_written(written, "results")?;
+            break;
+        }
     }
-    out.flush()
-        .map_err(|e| incomplete(anyhow::anyhow!("cannot write results: {e}")))?;
+    stdout_written(out.flush(), "results")?;
     Ok(if live { Exit::Findings } else { Exit::Clean })
 }
 
@@ -247,7 +265,7 @@ fn write_result(
 ) -> std::io::Result<()> {
     match format {
         ResultFormat::Jsonl => {
-            serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other)?;
+            serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from)?;
             writeln!(out)
         }
         ResultFormat::Text => {
@@ -272,7 +290,13 @@ fn write_result(
                 line.push_str(&format!(": {reason}"));
             }
             let line: String = line.chars().filter(|c| !c.is_control()).collect();
-            writeln!(out, "{line}")
+            writeln!(out, "{line}")?;
+            if let Some(exposure) = &v.verification.exposure {
+                for (label, text) in crate::report::exposure_lines(exposure) {
+                    writeln!(out, "  {label:<11} {text}")?;
+                }
+            }
+            Ok(())
         }
     }
 }

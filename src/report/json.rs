@@ -119,6 +119,10 @@ struct Document<'a> {
     findings: Vec<FindingView<'a>>,
     stats: StatsView,
     skipped: Vec<SkipView<'a>>,
+    /// Inputs of 64 MiB or more, with their size and scan time (absent
+    /// when there were none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    large: &'a [crate::stats::LargeInput],
     /// Bad lines of the ignore file or the baseline.
     warnings: Vec<WarningView<'a>>,
 }
@@ -204,9 +208,10 @@ fn stats_view(stats: &Stats, tally: Tally, history: bool) -> StatsView {
 }
 
 /// Serialization of our own views cannot really fail, but a writer can;
-/// either way the caller gets one error type.
+/// either way the caller gets one error type. serde_json hands a writer's
+/// own error back unchanged, so its kind (a closed pipe) survives.
 fn to_io(e: serde_json::Error) -> io::Error {
-    io::Error::other(e)
+    io::Error::from(e)
 }
 
 /// `--format json`: one pretty-printed document.
@@ -220,6 +225,7 @@ pub fn write_json(report: &Report<'_>, options: &Options, out: &mut dyn Write) -
         stats: stats_view(report.stats, Tally::of(report.findings), history),
         findings,
         skipped: report.stats.skipped.iter().map(SkipView::from).collect(),
+        large: &report.stats.large,
         warnings: report
             .warnings
             .iter()

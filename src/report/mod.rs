@@ -16,6 +16,8 @@ mod json;
 mod sarif;
 mod text;
 
+pub use text::exposure_lines;
+
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -117,6 +119,13 @@ impl Options {
     pub fn lists(&self, finding: &Finding) -> bool {
         self.include_suppressed || finding.is_reported()
     }
+}
+
+/// One finding as the JSON formats show it (the same fields, secret
+/// redacted unless `options.show_secrets`), for reports that wrap findings
+/// in documents of their own (`keyhound org`).
+pub fn finding_json(finding: &Finding, options: &Options) -> serde_json::Value {
+    serde_json::to_value(json::FindingView::new(finding, options)).unwrap_or_default()
 }
 
 /// Writes `report` in `format`.

@@ -71,7 +71,7 @@ const fn information_uri() -> &'static str {
 /// Writes the SARIF log for `report`, pretty-printed.
 pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let log = sarif_log(report, options);
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     writeln!(out)
 }
 
@@ -269,6 +269,38 @@ fn result_level(finding: &Finding) -> s::ResultLevel {
     }
 }
 
+/// The result's message; with `--exposure`, a markdown version lists what
+/// the live key may do, for viewers that render it (GitHub code scanning).
+fn message(finding: &Finding, text: String) -> s::Message {
+    let Some(exposure) = finding
+        .verification
+        .as_ref()
+        .and_then(|v| v.exposure.as_ref())
+    else {
+        return s::Message::builder().text(text).build();
+    };
+    let mut markdown = format!("{text}\n\n**What this live key may do**\n");
+    for (label, line) in super::exposure_lines(exposure) {
+        markdown.push_str(&format!("\n- **{label}**: {}", markdown_escape(&line)));
+    }
+    s::Message::builder().text(text).markdown(markdown).build()
+}
+
+/// Markdown's inline specials escaped: names come from the provider.
+fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     let mut text = format!(
         "{} {} found",
@@ -282,7 +314,7 @@ fn result(finding: &Finding, rules: &RuleSet, options: &Options) -> s::Result {
     let mut result = s::Result::builder()
         .rule_id(finding.rule_id.as_str())
         .level(result_level(finding))
-        .message(s::Message::builder().text(text).build())
+        .message(message(finding, text))
         .locations(vec![location(&finding.origin, &finding.location)])
         .partial_fingerprints(BTreeMap::from([(
             FINGERPRINT_KEY.to_string(),
@@ -367,6 +399,25 @@ fn suppressions(suppression: Option<&Suppression>) -> Option<Vec<s::Suppression>
 }
 
 fn location(origin: &Origin, loc: &crate::finding::Location) -> s::Location {
+    if let Some((file, _)) = archive_member(origin) {
+        // A member of an archive on disk: the archive is the artifact code
+        // scanning can point at; lines and columns are the member's, so the
+        // member is named as a logical location and no region is claimed.
+        let path = origin.display_path();
+        let physical = s::PhysicalLocation::builder()
+            .artifact_location(artifact_location(file))
+            .build();
+        let logical = s::LogicalLocation::builder()
+            .fully_qualified_name(path)
+            .kind("resource")
+            .build();
+        let text = format!("{path}, line {}, column {}", loc.line, loc.column);
+        return s::Location::builder()
+            .physical_location(physical)
+            .logical_locations(vec![logical])
+            .message(s::Message::builder().text(text).build())
+            .build();
+    }
     let region = s::Region::builder()
         .start_line(to_i64(loc.line))
         .start_column(to_i64(loc.column))
@@ -387,6 +438,15 @@ fn location(origin: &Origin, loc: &crate::finding::Location) -> s::Location {
         .region(region)
         .build();
     s::Location::builder().physical_location(physical).build()
+}
+
+/// `(archive file, member path)` of a finding inside an archive
+/// (`app.jar!/config/application.yml`; see `source::expand`).
+fn archive_member(origin: &Origin) -> Option<(&str, &str)> {
+    match origin {
+        Origin::File { path } => path.split_once("!/"),
+        _ => None,
+    }
 }
 
 /// Lines and columns never approach `i64::MAX`; saturate rather than fail.
@@ -494,8 +554,14 @@ fn notification(skip: &Skip) -> s::Notification {
         skip.reason.as_str(),
         skip.message
     );
+    // A skipped archive member points at the archive on disk; the text
+    // names the member.
+    let on_disk = skip
+        .path
+        .split_once("!/")
+        .map_or(skip.path.as_str(), |(f, _)| f);
     let physical = s::PhysicalLocation::builder()
-        .artifact_location(artifact_location(&skip.path))
+        .artifact_location(artifact_location(on_disk))
         .build();
     s::Notification::builder()
         .level(Value::from(level))

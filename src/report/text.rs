@@ -12,7 +12,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::{Options, Report, Tally};
-use crate::finding::{Finding, Origin, Place};
+use crate::finding::{Finding, GitOrigin, Origin, Place};
 use crate::rules::Severity;
 use crate::stats::{Skip, Stats};
 
@@ -32,6 +32,7 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io:
         write_finding(finding, options, &paint, out)?;
     }
     write_skip_warnings(&report.stats.skipped, &paint, out)?;
+    write_large_inputs(&report.stats.large, &paint, out)?;
     if !report.absent.is_empty() {
         writeln!(
             out,
@@ -40,7 +41,29 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io:
             plural(report.absent.len(), "entry", "entries")
         )?;
     }
-    write_summary(report.stats, Tally::of(report.findings), &paint, out)
+    // A history or staged scan reads blobs (each once, whatever the number
+    // of paths and commits it has); a directory scan reads files.
+    let unit = match report.vcs {
+        Some(_) => Unit::Blobs,
+        None => Unit::Files,
+    };
+    write_summary(report.stats, Tally::of(report.findings), unit, &paint, out)
+}
+
+/// What the summary counts as scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Files,
+    Blobs,
+}
+
+impl Unit {
+    fn name(self, n: u64) -> &'static str {
+        match self {
+            Unit::Files => plural(n, "file", "files"),
+            Unit::Blobs => plural(n, "blob", "blobs"),
+        }
+    }
 }
 
 /// Applies ANSI styles only when colour is on.
@@ -140,6 +163,9 @@ fn write_finding(
             .collect();
         writeln!(out, "  facts       {}", facts.join(", "))?;
     }
+    if let Some(git) = finding.git() {
+        write_commit(git, out)?;
+    }
     match finding.in_head() {
         Some(true) => writeln!(out, "  history     still in HEAD")?,
         Some(false) => writeln!(out, "  history     only in history (not in HEAD)")?,
@@ -182,6 +208,42 @@ fn write_finding(
         write_verification(v, paint, out)?;
     }
     writeln!(out)
+}
+
+/// The commit that introduced a history finding's blob, as people triaging
+/// a history scan need it (who, when, in what change):
+///
+/// ```text
+///   commit      3f2c…e9 Add deploy config
+///   author      Jane Doe <jane@example.com>, 2024-05-01T10:00:00+02:00
+/// ```
+///
+/// A blob no commit reaches (dangling, or staged) names the blob instead.
+fn write_commit(git: &GitOrigin, out: &mut dyn Write) -> io::Result<()> {
+    let Some(commit) = &git.commit else {
+        let what = if git.reachable {
+            "not committed"
+        } else {
+            "no commit reaches it"
+        };
+        return writeln!(out, "  blob        {} ({what})", clean(&git.blob));
+    };
+    match &git.summary {
+        Some(summary) => writeln!(out, "  commit      {} {}", clean(commit), clean(summary))?,
+        None => writeln!(out, "  commit      {}", clean(commit))?,
+    }
+    let who = match (&git.author, &git.email) {
+        (Some(name), Some(email)) => format!("{} <{}>", clean(name), clean(email)),
+        (Some(name), None) => clean(name).into_owned(),
+        (None, Some(email)) => format!("<{}>", clean(email)),
+        (None, None) => String::new(),
+    };
+    match (who.is_empty(), &git.date) {
+        (false, Some(date)) => writeln!(out, "  author      {who}, {}", clean(date)),
+        (false, None) => writeln!(out, "  author      {who}"),
+        (true, Some(date)) => writeln!(out, "  date        {}", clean(date)),
+        (true, None) => Ok(()),
+    }
 }
 
 /// `path:line:column`, with the introducing commit for history places.
@@ -228,7 +290,82 @@ fn write_verification(
     if let Some(reason) = &v.reason {
         line.push_str(&format!(": {}", clean(reason)));
     }
-    writeln!(out, "  verified    {line}")
+    writeln!(out, "  verified    {line}")?;
+    if let Some(exposure) = &v.exposure {
+        for (label, text) in exposure_lines(exposure) {
+            let text = match label {
+                "QUARANTINED" | "can" => paint.paint(fg(AnsiColor::Red).bold(), &text).into_owned(),
+                _ => text,
+            };
+            writeln!(out, "  {label:<11} {text}")?;
+        }
+    }
+    Ok(())
+}
+
+/// What a live key may do (`--exposure`), as labelled lines, costliest
+/// capability first:
+///
+/// ```text
+///   can         launch compute (ec2:RunInstances, lambda:CreateFunction), read S3 (limited: s3:GetObject)
+///   cannot      create IAM users or keys, touch billing
+///   policies    managed:PowerUserAccess, inline:deploy (read and evaluated by keyhound: …)
+/// ```
+pub fn exposure_lines(e: &crate::finding::Exposure) -> Vec<(&'static str, String)> {
+    use crate::finding::Decision;
+    let mut lines = Vec::new();
+    if e.quarantined {
+        lines.push((
+            "QUARANTINED",
+            "AWS has attached an AWSCompromisedKeyQuarantine policy to this key's user: \
+             AWS already knows it leaked; rotate it and check CloudTrail"
+                .to_string(),
+        ));
+    }
+    let (mut can, mut cannot, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    for c in &e.capabilities {
+        let name = clean(&c.name).into_owned();
+        match c.decision {
+            Decision::Allowed | Decision::Limited => {
+                let actions: Vec<String> = c
+                    .actions
+                    .iter()
+                    .filter(|(_, d)| d.can())
+                    .map(|(a, d)| match d {
+                        Decision::Limited => format!("limited: {}", clean(a)),
+                        _ => clean(a).into_owned(),
+                    })
+                    .collect();
+                can.push(format!("{name} ({})", actions.join(", ")));
+            }
+            Decision::Unknown => unknown.push(name),
+            Decision::NotAllowed | Decision::Denied => cannot.push(name),
+        }
+    }
+    for (label, list) in [("can", can), ("cannot", cannot), ("unknown", unknown)] {
+        if !list.is_empty() {
+            lines.push((label, list.join(", ")));
+        }
+    }
+    let method = match e.method.as_str() {
+        "simulated" => "decided by IAM's policy simulator",
+        "root" => "the account's root user: no policy limits it",
+        _ => "read and evaluated by keyhound: SCPs and permission boundaries not seen",
+    };
+    let policies: Vec<String> = e.policies.iter().map(|p| clean(p).into_owned()).collect();
+    lines.push((
+        "policies",
+        if policies.is_empty() {
+            format!("none read ({method})")
+        } else {
+            format!("{} ({method})", policies.join(", "))
+        },
+    ));
+    if !e.unread.is_empty() {
+        let unread: Vec<String> = e.unread.iter().map(|u| clean(u).into_owned()).collect();
+        lines.push(("unread", unread.join("; ")));
+    }
+    lines
 }
 
 /// Skips that are problems (unreadable, broken links, …); binary files are
@@ -255,12 +392,39 @@ fn write_skip_warnings(skipped: &[Skip], paint: &Paint, out: &mut dyn Write) -> 
     Ok(())
 }
 
+/// One line per large input scanned (streamed), so a slow run says why.
+fn write_large_inputs(
+    large: &[crate::stats::LargeInput],
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let label = paint.paint(fg(AnsiColor::Cyan).bold(), "note:");
+    for input in large.iter().take(MAX_SKIP_WARNINGS) {
+        writeln!(
+            out,
+            "{label} scanned large file {} ({}) in {:.2} s",
+            clean(&input.path),
+            human_bytes(input.bytes),
+            input.seconds
+        )?;
+    }
+    if large.len() > MAX_SKIP_WARNINGS {
+        writeln!(
+            out,
+            "{label} … and {} more large files",
+            large.len() - MAX_SKIP_WARNINGS
+        )?;
+    }
+    Ok(())
+}
+
 /// The last line, e.g. `2 findings in 5 places (1 in HEAD, 1 only in
 /// history; 1 suppressed). Scanned 12 files (4.2 MiB), skipped 1, in 1.23
 /// s.` or `No secrets found. …`.
 fn write_summary(
     stats: &Stats,
     tally: Tally,
+    unit: Unit,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -299,7 +463,7 @@ fn write_summary(
     writeln!(
         out,
         "{headline}{suppressed}. Scanned {files} {} ({}), skipped {}, in {}.",
-        plural(files, "file", "files"),
+        unit.name(files),
         human_bytes(stats.bytes_scanned),
         stats.skipped.len(),
         human_duration(stats.elapsed),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use ureq::http::Uri;
 
 use super::sigv4::{self, SignInput};
-use super::transport::{Provider, Request, Transport};
+use super::transport::{Provider, Reply, Request, Transport};
 use super::{printable, Verdict};
 use crate::detect::checks::{aws_account_id, is_aws_canary_account};
 use crate::finding::Secret;
@@ -74,10 +74,39 @@ pub fn verify(
         .aws_sts
         .as_deref()
         .unwrap_or(OFFICIAL)
-        .trim_end_matches('/');
-    let url = format!("{base}/");
+        .to_string();
+    let key = Key {
+        id: key_id,
+        secret,
+        session_token,
+    };
+    match query(transport, &base, "sts", &key, BODY) {
+        Ok(reply) => classify(reply.status, &reply.body, key_id),
+        Err(reason) => Verdict::unknown(reason),
+    }
+}
+
+/// An AWS key as the signer needs it.
+pub struct Key<'a> {
+    pub id: &'a str,
+    pub secret: &'a Secret,
+    pub session_token: Option<&'a Secret>,
+}
+
+/// Sends one SigV4-signed Query API request (`Action=…&Version=…` form
+/// body) for `service` to `base` (an official endpoint or an override).
+/// Both services keyhound calls (STS, IAM) are global and sign as
+/// us-east-1.
+pub(super) fn query(
+    transport: &Transport,
+    base: &str,
+    service: &str,
+    key: &Key<'_>,
+    body: &[u8],
+) -> Result<Reply, String> {
+    let url = format!("{}/", base.trim_end_matches('/'));
     let Some(host) = authority(&url) else {
-        return Verdict::unknown("invalid STS endpoint");
+        return Err(format!("invalid {service} endpoint"));
     };
     let amz_date = time::OffsetDateTime::now_utc()
         .format(time::macros::format_description!(
@@ -89,24 +118,24 @@ pub fn verify(
         ("host", &host),
         ("x-amz-date", &amz_date),
     ];
-    if let Some(token) = session_token {
+    if let Some(token) = key.session_token {
         signed.push(("x-amz-security-token", token.expose()));
     }
     let auth = sigv4::authorization(&SignInput {
-        key_id,
-        secret: secret.expose(),
+        key_id: key.id,
+        secret: key.secret.expose(),
         amz_date: &amz_date,
         region: REGION,
-        service: "sts",
+        service,
         headers: &signed,
-        body: BODY,
+        body,
     });
     let mut headers = vec![
         ("content-type", CONTENT_TYPE.to_string()),
         ("x-amz-date", amz_date.clone()),
         ("authorization", auth),
     ];
-    if let Some(token) = session_token {
+    if let Some(token) = key.session_token {
         headers.push(("x-amz-security-token", token.expose().to_string()));
     }
     let request = Request {
@@ -114,12 +143,11 @@ pub fn verify(
         method: "POST",
         url,
         headers,
-        body: BODY.to_vec(),
+        body: body.to_vec(),
     };
-    match transport.send(&request) {
-        Ok(reply) => classify(reply.status, &reply.body, key_id),
-        Err(failure) => Verdict::unknown(failure.reason(transport.timeout())),
-    }
+    transport
+        .send(&request)
+        .map_err(|failure| failure.reason(transport.timeout()))
 }
 
 /// `host` or `host:port`, as the HTTP client will send it in `Host`.
@@ -187,7 +215,7 @@ pub fn classify(status: u16, body: &str, key_id: &str) -> Verdict {
 
 /// The text of the first `<tag>…</tag>`: enough for STS's flat answers,
 /// without an XML parser.
-fn xml_text(body: &str, tag: &str) -> Option<String> {
+pub(super) fn xml_text(body: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
     let start = body.find(&open)? + open.len();

@@ -32,14 +32,17 @@ use sha2::{Digest, Sha256};
 
 // The result model lives beside `Finding`, which carries it; re-exported
 // here because the verifiers produce it.
-use crate::finding::{Finding, Secret};
+use crate::finding::{Exposure, Finding, Secret};
 pub use crate::finding::{Status, Verification};
 
 pub mod aws;
+pub mod aws_exposure;
+pub mod aws_policy;
 pub mod azure;
 pub mod gcp;
 pub mod input;
 pub mod plan;
+pub mod revoke;
 pub mod sigv4;
 pub mod transport;
 
@@ -52,6 +55,8 @@ pub struct Verdict {
     pub status: Status,
     pub identity: BTreeMap<String, String>,
     pub reason: Option<String>,
+    /// `--exposure`, live AWS keys only.
+    pub exposure: Option<Exposure>,
 }
 
 impl Verdict {
@@ -60,6 +65,7 @@ impl Verdict {
             status: Status::Live,
             identity,
             reason: None,
+            exposure: None,
         }
     }
 
@@ -80,6 +86,7 @@ impl Verdict {
             status,
             identity: BTreeMap::new(),
             reason: Some(reason.into()),
+            exposure: None,
         }
     }
 
@@ -89,6 +96,7 @@ impl Verdict {
             identity: self.identity,
             reason: self.reason,
             checked_at: checked_at.to_string(),
+            exposure: self.exposure,
         }
     }
 }
@@ -192,6 +200,8 @@ pub struct Settings {
     pub rate_per_provider: f64,
     /// Attempts after the first on throttling, 5xx and network errors.
     pub retries: u32,
+    /// `--exposure`: for a live AWS key, read what it may do.
+    pub exposure: bool,
 }
 
 impl Default for Settings {
@@ -202,6 +212,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(10),
             rate_per_provider: 10.0,
             retries: 2,
+            exposure: false,
         }
     }
 }
@@ -210,13 +221,14 @@ impl Default for Settings {
 /// per finding fingerprint.
 pub fn verify_plans(plans: Plans, settings: &Settings) -> HashMap<String, Verification> {
     let transport = Transport::new(settings);
-    verify_with(plans, &transport, settings.concurrency)
+    verify_with(plans, &transport, settings.concurrency, settings.exposure)
 }
 
 fn verify_with(
     plans: Plans,
     transport: &Transport,
     concurrency: usize,
+    exposure: bool,
 ) -> HashMap<String, Verification> {
     let checked_at = now_rfc3339();
     // Each unique credential once, however many findings it speaks for,
@@ -262,7 +274,7 @@ fn verify_with(
                         // ASIA id one token): the others are wrong.
                         Verdict::dead("another secret is the live one for this key id")
                     } else {
-                        check(cred, transport)
+                        check(cred, transport, exposure)
                     };
                     live |= verdict.status == Status::Live;
                     verdicts
@@ -315,14 +327,27 @@ fn combine(tried: &[&Verdict]) -> Verdict {
     dead
 }
 
-/// Sends one credential to its provider.
-fn check(cred: &Credential, transport: &Transport) -> Verdict {
+/// Sends one credential to its provider (and, with `exposure`, reads what
+/// a live AWS key may do).
+fn check(cred: &Credential, transport: &Transport, exposure: bool) -> Verdict {
     match cred {
         Credential::Aws {
             key_id,
             secret,
             session_token,
-        } => aws::verify(transport, key_id, secret, session_token.as_ref()),
+        } => {
+            let mut verdict = aws::verify(transport, key_id, secret, session_token.as_ref());
+            let arn = verdict.identity.get("arn").cloned();
+            if let (true, Status::Live, Some(arn)) = (exposure, verdict.status, arn) {
+                let key = aws::Key {
+                    id: key_id,
+                    secret,
+                    session_token: session_token.as_ref(),
+                };
+                verdict.exposure = Some(aws_exposure::assess(transport, &key, &arn));
+            }
+            verdict
+        }
         Credential::GcpServiceAccount {
             client_email,
             private_key,

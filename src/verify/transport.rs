@@ -27,6 +27,8 @@ pub enum Provider {
     Aws,
     Gcp,
     Azure,
+    /// `keyhound revoke` only: GitHub's credential-revocation API.
+    GitHub,
 }
 
 impl Provider {
@@ -35,6 +37,7 @@ impl Provider {
             Provider::Aws => "aws",
             Provider::Gcp => "gcp",
             Provider::Azure => "azure",
+            Provider::GitHub => "github",
         }
     }
 
@@ -46,13 +49,16 @@ impl Provider {
     fn allows(self, host: &str) -> bool {
         match self {
             Provider::Aws => {
+                // IAM only for `--exposure`: its reads are global.
                 host == "sts.amazonaws.com"
+                    || host == "iam.amazonaws.com"
                     || host
                         .strip_prefix("sts.")
                         .and_then(|h| h.strip_suffix(".amazonaws.com"))
                         .is_some_and(is_region)
             }
             Provider::Gcp => matches!(host, "oauth2.googleapis.com" | "www.googleapis.com"),
+            Provider::GitHub => host == "api.github.com",
             Provider::Azure => {
                 host == "login.microsoftonline.com"
                     || host
@@ -84,6 +90,8 @@ pub fn is_storage_account(s: &str) -> bool {
 pub struct Endpoints {
     /// Replaces `https://sts.amazonaws.com`.
     pub aws_sts: Option<String>,
+    /// Replaces `https://iam.amazonaws.com` (`--exposure`).
+    pub aws_iam: Option<String>,
     /// Replaces `https://oauth2.googleapis.com/token`.
     pub gcp_token: Option<String>,
     /// Replaces `https://www.googleapis.com` (API key probe).
@@ -92,6 +100,8 @@ pub struct Endpoints {
     pub azure_blob: Option<String>,
     /// Replaces `https://login.microsoftonline.com`.
     pub azure_login: Option<String>,
+    /// Replaces `https://api.github.com` (`keyhound revoke`).
+    pub github_api: Option<String>,
 }
 
 impl Endpoints {
@@ -99,10 +109,12 @@ impl Endpoints {
     pub fn overrides(&self) -> Vec<(&'static str, &str)> {
         [
             ("--aws-sts-endpoint", &self.aws_sts),
+            ("--aws-iam-endpoint", &self.aws_iam),
             ("--gcp-token-endpoint", &self.gcp_token),
             ("--gcp-api-endpoint", &self.gcp_api),
             ("--azure-blob-endpoint", &self.azure_blob),
             ("--azure-login-endpoint", &self.azure_login),
+            ("--github-api-endpoint", &self.github_api),
         ]
         .into_iter()
         .filter_map(|(name, url)| url.as_deref().map(|u| (name, u)))
@@ -119,12 +131,16 @@ impl Endpoints {
                 return Err(format!("{name} {url:?} must be an http:// or https:// URL"));
             }
         }
-        // SigV4 signs the path: the STS override is a base URL only.
-        if let Some(url) = &self.aws_sts {
+        // SigV4 signs the path: the AWS overrides are base URLs only.
+        for (name, url) in [
+            ("--aws-sts-endpoint", &self.aws_sts),
+            ("--aws-iam-endpoint", &self.aws_iam),
+        ] {
+            let Some(url) = url else { continue };
             let path = url.parse::<Uri>().map(|u| u.path().to_string());
             if path.is_ok_and(|p| p != "/" && !p.is_empty()) {
                 return Err(format!(
-                    "--aws-sts-endpoint {url:?} must be a base URL (scheme, host, port) without a path"
+                    "{name} {url:?} must be a base URL (scheme, host, port) without a path"
                 ));
             }
         }
@@ -133,9 +149,10 @@ impl Endpoints {
 
     fn override_hosts(&self, provider: Provider) -> Vec<&str> {
         let urls: &[&Option<String>] = match provider {
-            Provider::Aws => &[&self.aws_sts],
+            Provider::Aws => &[&self.aws_sts, &self.aws_iam],
             Provider::Gcp => &[&self.gcp_token, &self.gcp_api],
             Provider::Azure => &[&self.azure_blob, &self.azure_login],
+            Provider::GitHub => &[&self.github_api],
         };
         urls.iter().filter_map(|u| u.as_deref()).collect()
     }
@@ -213,7 +230,7 @@ impl RateLimit {
 pub struct Transport {
     agent: ureq::Agent,
     endpoints: super::Endpoints,
-    limits: [RateLimit; 3],
+    limits: [RateLimit; 4],
     timeout: Duration,
     retries: u32,
     /// First backoff; doubled per retry, plus up to as much again of jitter.
@@ -243,7 +260,7 @@ impl Transport {
         Transport {
             agent: ureq::Agent::new_with_config(config),
             endpoints: settings.endpoints.clone(),
-            limits: [limit(), limit(), limit()],
+            limits: [limit(), limit(), limit(), limit()],
             timeout: settings.timeout,
             retries: settings.retries,
             backoff: Duration::from_millis(250),
@@ -385,6 +402,12 @@ mod tests {
         let ok = |p, u: &str| t.check_host(&get(p, u)).is_ok();
         assert!(ok(Provider::Aws, "https://sts.amazonaws.com/"));
         assert!(ok(Provider::Aws, "https://sts.eu-west-1.amazonaws.com/"));
+        assert!(ok(Provider::Aws, "https://iam.amazonaws.com/"));
+        assert!(!ok(Provider::Aws, "https://ec2.amazonaws.com/"));
+        assert!(!ok(
+            Provider::Aws,
+            "https://iam.us-east-1.amazonaws.com.evil.example/"
+        ));
         assert!(!ok(Provider::Aws, "http://sts.amazonaws.com/"));
         assert!(!ok(
             Provider::Aws,
@@ -430,6 +453,11 @@ mod tests {
             ..Endpoints::default()
         };
         assert!(e.validate().unwrap_err().contains("base URL"));
+        let e = Endpoints {
+            aws_iam: Some("http://127.0.0.1:5055/iam".into()),
+            ..Endpoints::default()
+        };
+        assert!(e.validate().unwrap_err().contains("--aws-iam-endpoint"));
         let ok = Endpoints {
             aws_sts: Some("http://127.0.0.1:5055/".into()),
             ..Endpoints::default()

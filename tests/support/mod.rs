@@ -13,6 +13,10 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_keyhound");
 
+/// Array-job index variables `keyhound org --shard-count` reads; tests
+/// that run org clear them so the machine's own do not leak in.
+pub const INDEX_VARIABLES: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
 /// Runs keyhound with every `KEYHOUND_*` override cleared, so the tests
 /// are not steered by the environment they run in.
 pub fn keyhound(args: &[&str], cwd: &Path) -> Output {
@@ -275,4 +279,53 @@ pub fn commit_file(dir: &Path, path: &str, text: &str, msg: &str) -> String {
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", msg]);
     git(dir, &["rev-parse", "HEAD"])
+}
+
+/// A running `moto_server` (AWS emulator). It runs under a shell that kills
+/// it when its stdin closes, i.e. when the test process exits: statics are
+/// never dropped, so a `Drop` guard would not do.
+pub struct MotoGuard(#[allow(dead_code)] std::process::Child);
+
+/// Starts `moto_server` on a free loopback port and waits until it listens.
+/// Needs `pip install 'moto[server]'` (done by `.ci/run`); without it the
+/// calling tests fail: they must not pass by skipping.
+pub fn moto_server() -> (u16, MotoGuard) {
+    moto_server_with(&[])
+}
+
+/// [`moto_server`] with environment settings (e.g.
+/// `MOTO_IAM_LOAD_MANAGED_POLICIES=true`).
+pub fn moto_server_with(env: &[(&str, &str)]) -> (u16, MotoGuard) {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let port = closed_port();
+    let probe = Command::new("moto_server")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    assert!(
+        probe.is_ok_and(|s| s.success()),
+        "moto_server is not installed: these tests need it; run `pip install 'moto[server]'`"
+    );
+    let script =
+        format!("moto_server -H 127.0.0.1 -p {port} >/dev/null 2>&1 & pid=$!; read _; kill $pid");
+    let child = Command::new("sh")
+        .args(["-c", &script])
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh runs");
+    let guard = MotoGuard(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on port {port} within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (port, guard)
 }

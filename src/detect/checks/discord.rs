@@ -26,7 +26,7 @@ mod tests {
     #[test]
     fn snowflake_ids_decode() {
         // base64("123456789012345678") without padding.
-        let t = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhJk2L.Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya1pQ9wE";
+        let t = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhJk2L.Zq7RfX2mKp9LwT4vNc8HsJ3dBg6Ya1pQ9wE"; // keyhound:allow
         let out = run(bot_token, t).unwrap();
         assert_eq!(
             out.facts,

@@ -32,6 +32,7 @@ mod commit;
 mod head;
 mod odb;
 mod range;
+mod refs;
 mod staged;
 mod tree;
 
@@ -40,7 +41,10 @@ use std::path::{Path, PathBuf};
 pub use attribute::Attribution;
 pub use commit::CommitInfo;
 pub use gix::ObjectId;
-pub use odb::{DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Lineage};
+pub use odb::{
+    blob_origin, DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Known, Lineage,
+    NewBlobs, PieceVisitor, IN_MEMORY_LIMIT,
+};
 pub use range::{RangeBlob, RevRange};
 pub use staged::StagedBlob;
 
@@ -232,6 +236,16 @@ impl Repo {
             commits: commits.max(1),
             tree_bytes: tree_bytes.max(1),
         };
+    }
+
+    /// The ids among `ids` that are objects of this repository (any pack,
+    /// loose, or an alternate's), in the order given.
+    pub fn existing(&self, ids: &[ObjectId]) -> Vec<ObjectId> {
+        let repo = self.local();
+        ids.iter()
+            .copied()
+            .filter(|id| repo.has_object(id))
+            .collect()
     }
 
     /// The `.git` directory (the repository itself when bare).

@@ -148,9 +148,14 @@ impl Scanner<'_> {
             .filter(|n| n.chain == Chain::Blob)
             .count();
         self.seen.reserve(blobs);
+        // Incremental scans decode only what an unknown blob needs.
+        let needed = self
+            .known
+            .map(|known| on(pool.as_ref(), || forest.needed(known)));
         let decoder = Decoder {
             scanner: self,
             forest: &forest,
+            needed: needed.as_deref(),
             consumed: AtomicU64::new(0),
         };
         on(pool.as_ref(), || decoder.run());
@@ -258,6 +263,29 @@ impl<'p> Forest<'p> {
             .index
             .oid_at_index(self.index_pos[entry as usize])
             .to_owned()
+    }
+
+    /// For an incremental scan: which blob entries must be decoded, the
+    /// unknown blobs and every base an unknown delta is built on. A
+    /// chain whose blobs are all known is never inflated.
+    fn needed(&self, known: super::Known<'_>) -> Vec<bool> {
+        let unknown: Vec<bool> = (0..self.nodes.len() as u32)
+            .into_par_iter()
+            .map(|i| self.nodes[i as usize].chain == Chain::Blob && !known(&self.id(i)))
+            .collect();
+        let mut needed = vec![false; self.nodes.len()];
+        for (i, &wanted) in unknown.iter().enumerate() {
+            if !wanted {
+                continue;
+            }
+            // Up the chain until a link already marked (its bases are too).
+            let mut at = i as u32;
+            while at != NONE && !needed[at as usize] {
+                needed[at as usize] = true;
+                at = self.nodes[at as usize].base;
+            }
+        }
+        needed
     }
 
     fn children(&self, entry: u32) -> &[u32] {
@@ -405,6 +433,8 @@ fn settle_chains(nodes: &mut [Node]) {
 struct Decoder<'a, 'p> {
     scanner: &'a Scanner<'a>,
     forest: &'a Forest<'p>,
+    /// Incremental scans: the entries worth decoding ([`Forest::needed`]).
+    needed: Option<&'a [bool]>,
     /// Compressed bytes decoded so far, for releasing mapped pages.
     consumed: AtomicU64,
 }
@@ -421,6 +451,9 @@ enum Decoded {
     Content(Vec<u8>),
     /// A blob over the size limit that no delta needs: not decoded.
     TooLarge(u64),
+    /// A whole (non-delta) blob over the in-memory limit that no delta
+    /// needs: to be inflated as it is scanned.
+    Stream,
 }
 
 thread_local! {
@@ -430,10 +463,19 @@ thread_local! {
 
 impl Decoder<'_, '_> {
     fn run(&self) {
+        if let Some(needed) = self.needed {
+            // Known blobs nobody needs are counted, not decoded.
+            let mut local = LocalTally::new(self.scanner.tally);
+            for (i, node) in self.forest.nodes.iter().enumerate() {
+                if node.chain == Chain::Blob && !needed[i] {
+                    self.scanner.left_out(self.forest.id(i as u32), &mut local);
+                }
+            }
+        }
         let roots: Vec<u32> = (0..self.forest.nodes.len() as u32)
             .filter(|&i| {
                 let node = &self.forest.nodes[i as usize];
-                node.chain == Chain::Blob && node.base == NONE
+                node.chain == Chain::Blob && node.base == NONE && self.is_needed(i)
             })
             .collect();
         roots
@@ -454,7 +496,8 @@ impl Decoder<'_, '_> {
         // Where a delta's bytes come from in its base, reused per blob.
         let mut copies: Vec<Copied> = Vec::new();
         loop {
-            let children = self.forest.children(entry);
+            let children = self.children(entry);
+            let children = &children[..];
             let decoded = self.decode(
                 entry,
                 base.as_deref().map(|p| p.content.as_slice()),
@@ -468,6 +511,7 @@ impl Decoder<'_, '_> {
                         .oversized(self.forest.id(entry), size, &mut local);
                     return;
                 }
+                Ok(Decoded::Stream) => return self.stream(entry, &mut local),
                 Err(message) => {
                     self.lose(entry, message, &mut local);
                     return;
@@ -501,6 +545,24 @@ impl Decoder<'_, '_> {
         }
     }
 
+    fn is_needed(&self, entry: u32) -> bool {
+        self.needed.is_none_or(|needed| needed[entry as usize])
+    }
+
+    /// The deltas on `entry` worth decoding.
+    fn children(&self, entry: u32) -> std::borrow::Cow<'_, [u32]> {
+        let all = self.forest.children(entry);
+        match self.needed {
+            None => all.into(),
+            Some(needed) => all
+                .iter()
+                .copied()
+                .filter(|&c| needed[c as usize])
+                .collect::<Vec<u32>>()
+                .into(),
+        }
+    }
+
     /// One entry's content: inflated, and for a delta applied to `base`
     /// (with the ranges it copies from `base` in `copies`). A leaf over the
     /// size limit is not built.
@@ -515,7 +577,11 @@ impl Decoder<'_, '_> {
         let node = &forest.nodes[entry as usize];
         let end = forest.offsets[entry as usize + 1];
         self.consumed(end - forest.offsets[entry as usize]);
-        let limit = self.scanner.opts.max_blob_size;
+        let opts = self.scanner.opts;
+        let limit = opts.max_blob_size.min(opts.in_memory_limit);
+        if base.is_none() && leaf && self.scanner.streams(node.size) {
+            return Ok(Decoded::Stream);
+        }
         if base.is_none() && leaf && node.size > limit {
             return Ok(Decoded::TooLarge(node.size));
         }
@@ -531,6 +597,30 @@ impl Decoder<'_, '_> {
             .apply_recording(base, copies)
             .map(Decoded::Content)
             .map_err(|e| forest.message(e))
+    }
+
+    /// A large whole blob, inflated with a streaming zlib decoder
+    /// (libdeflate inflates only whole buffers) straight into the
+    /// scanner's pieces. The pack's pages are released as the compressed
+    /// data is read, as for every other blob.
+    fn stream(&self, entry: u32, local: &mut LocalTally<'_>) {
+        let forest = self.forest;
+        let node = &forest.nodes[entry as usize];
+        let end = forest.offsets[entry as usize + 1];
+        let Some(compressed) = forest.bundle.pack.entry_slice(node.data_offset..end) else {
+            return self.lose(
+                entry,
+                forest.message("its compressed data lies outside the pack"),
+                local,
+            );
+        };
+        let mut reader = flate2::read::ZlibDecoder::new(Releasing {
+            data: compressed,
+            since: 0,
+            pack: &forest.bundle.pack,
+        });
+        self.scanner
+            .stream_blob(forest.id(entry), node.size, &mut reader, local);
     }
 
     fn inflate(&self, node: &Node, end: u64) -> Result<Vec<u8>, &'static str> {
@@ -579,5 +669,28 @@ impl Decoder<'_, '_> {
         if before / RELEASE_EVERY != (before + size) / RELEASE_EVERY {
             release_mapped_pages(&self.forest.bundle.pack);
         }
+    }
+}
+
+/// Reads a large entry's compressed bytes out of the mapped pack, handing
+/// the mapped pages back every [`RELEASE_EVERY`] bytes so a blob of
+/// gigabytes does not stay resident.
+struct Releasing<'p> {
+    data: &'p [u8],
+    since: u64,
+    pack: &'p pack::data::File<pack::MMap>,
+}
+
+impl std::io::Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.since += n as u64;
+        if self.since >= RELEASE_EVERY {
+            self.since = 0;
+            release_mapped_pages(self.pack);
+        }
+        Ok(n)
     }
 }
