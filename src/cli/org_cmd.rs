@@ -444,20 +444,16 @@ fn write_text(r: &OrgReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out)?;
     }
     for f in &r.findings {
-        let s = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let f = org::report::Brief::of(f);
         writeln!(
             out,
             "{}{}: {} {}:{} {}",
-            if f.get("new").and_then(|v| v.as_bool()) == Some(true) {
-                "NEW "
-            } else {
-                ""
-            },
-            s("repo"),
-            s("rule_id"),
-            s("path"),
-            f.get("line").and_then(|v| v.as_u64()).unwrap_or(0),
-            s("secret"),
+            if f.new { "NEW " } else { "" },
+            f.repo,
+            f.rule_id,
+            f.path,
+            f.line,
+            f.secret,
         )?;
     }
     for f in &r.fixed {

@@ -530,12 +530,16 @@ impl Store {
         let mut seen = HashSet::new();
         for f in result.findings {
             seen.insert(f.fingerprint.as_str());
+            // Prepared once per connection: a repository may have
+            // thousands of findings.
             let before: Option<(String, String)> = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT status, first_seen FROM findings WHERE repo_id = ?1 AND fingerprint = ?2",
-                    params![repo_id, f.fingerprint],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
+                .map_err(&err)?
+                .query_row(params![repo_id, f.fingerprint], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()
                 .map_err(&err)?;
             let first_seen = match before {
@@ -548,7 +552,7 @@ impl Store {
             changes
                 .first_seen
                 .insert(f.fingerprint.clone(), first_seen.clone());
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT OR REPLACE INTO findings (repo_id, fingerprint, rule_id, rule_name, provider,
                     severity, secret_redacted, first_seen, last_seen, status, fixed_at, in_head,
                     suppressed, places, verification, verified_at, kept)
@@ -556,7 +560,9 @@ impl Store {
                     COALESCE(?13, (SELECT verification FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)),
                     COALESCE(?14, (SELECT verified_at FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)),
                     ?15)",
-                params![
+            )
+            .map_err(&err)?
+            .execute(params![
                     repo_id,
                     f.fingerprint,
                     f.rule_id,

@@ -15,8 +15,7 @@ pub fn write_json(report: &OrgReport, out: &mut dyn Write) -> io::Result<()> {
 
 pub fn write_jsonl(report: &OrgReport, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
-        serde_json::to_writer(&mut *out, f).map_err(io::Error::other)?;
-        writeln!(out)?;
+        writeln!(out, "{}", f.get())?;
     }
     Ok(())
 }

@@ -29,8 +29,89 @@ use crate::report::{self, Options};
 /// Which kind of document this is (merge refuses anything else).
 pub const KIND: &str = "keyhound-org-report";
 
+/// One finding as JSON text (the JSON formats' fields, secret redacted
+/// unless `--show-secrets`). Kept as text, not as a parsed tree: an org
+/// report can hold tens of thousands of findings, and a parsed tree costs
+/// several times the text's size.
+pub type FindingJson = Box<serde_json::value::RawValue>;
+
+/// The few fields of a finding's JSON that sorting and the summaries
+/// read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Brief {
+    pub repo: String,
+    pub rule_id: String,
+    pub provider: String,
+    pub severity: String,
+    pub path: String,
+    pub line: u64,
+    pub secret: String,
+    pub fingerprint: String,
+    pub new: bool,
+    pub first_seen: String,
+    pub git: Option<BriefGit>,
+    pub verification: Option<BriefVerification>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BriefGit {
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BriefVerification {
+    pub status: String,
+}
+
+impl Brief {
+    pub fn of(f: &serde_json::value::RawValue) -> Brief {
+        serde_json::from_str(f.get()).unwrap_or_default()
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.verification
+            .as_ref()
+            .is_some_and(|v| v.status == "live")
+    }
+}
+
+/// `view` (a finding's JSON object) with `repo`, `new` and `first_seen`
+/// in front of its own fields.
+fn with_run_fields(
+    view: &serde_json::value::RawValue,
+    repo: &str,
+    new: bool,
+    first_seen: Option<&str>,
+) -> FindingJson {
+    let text = view.get().trim();
+    let Some(rest) = text.strip_prefix('{') else {
+        return view.to_owned();
+    };
+    let quoted = |s: &str| serde_json::Value::from(s).to_string();
+    let mut out = String::with_capacity(text.len() + repo.len() + 64);
+    out.push_str("{\"repo\":");
+    out.push_str(&quoted(repo));
+    out.push_str(if new {
+        ",\"new\":true"
+    } else {
+        ",\"new\":false"
+    });
+    if let Some(first) = first_seen {
+        out.push_str(",\"first_seen\":");
+        out.push_str(&quoted(first));
+    }
+    if !rest.trim_start().starts_with('}') {
+        out.push(',');
+    }
+    out.push_str(rest);
+    serde_json::value::RawValue::from_string(out).unwrap_or_else(|_| view.to_owned())
+}
+
 /// A whole org run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OrgReport {
     pub kind: String,
     /// keyhound's version.
@@ -43,7 +124,7 @@ pub struct OrgReport {
     pub new_only: bool,
     pub stats: Totals,
     /// Reported findings, live ones first, then by repository and path.
-    pub findings: Vec<serde_json::Value>,
+    pub findings: Vec<FindingJson>,
     /// Findings a complete scan no longer sees.
     pub fixed: Vec<Fixed>,
     /// Repositories that could not be scanned completely, and why.
@@ -154,15 +235,13 @@ impl OrgReport {
                 if b.new_only && !is_new {
                     continue;
                 }
-                let mut v = report::finding_json(f, b.options);
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("repo".into(), o.name.clone().into());
-                    obj.insert("new".into(), is_new.into());
-                    if let Some(first) = o.first_seen.get(&f.fingerprint) {
-                        obj.insert("first_seen".into(), first.clone().into());
-                    }
-                }
-                r.findings.push(v);
+                // One parsed tree at a time; the report keeps the text.
+                let Ok(v) = serde_json::value::to_raw_value(&report::finding_json(f, b.options))
+                else {
+                    continue;
+                };
+                let first = o.first_seen.get(&f.fingerprint).map(String::as_str);
+                r.findings.push(with_run_fields(&v, &o.name, is_new, first));
             }
             for s in &o.fixed {
                 r.fixed.push(Fixed {
@@ -261,7 +340,8 @@ impl OrgReport {
     /// Sorts and counts.
     fn finish(&mut self) {
         self.stats.repos.sort_by(|a, b| a.name.cmp(&b.name));
-        self.findings.sort_by_key(finding_key);
+        self.findings
+            .sort_by_cached_key(|f| finding_key(&Brief::of(f)));
         self.fixed
             .sort_by(|a, b| (&a.repo, &a.fingerprint).cmp(&(&b.repo, &b.fingerprint)));
         self.failures.sort_by(|a, b| a.repo.cmp(&b.repo));
@@ -276,7 +356,11 @@ impl OrgReport {
         t.findings = t.repos.iter().map(|r| r.findings).sum();
         t.new = t.repos.iter().map(|r| r.new).sum();
         t.fixed = self.fixed.len();
-        t.live = self.findings.iter().filter(|f| is_live(f)).count();
+        t.live = self
+            .findings
+            .iter()
+            .filter(|f| Brief::of(f).is_live())
+            .count();
     }
 }
 
@@ -284,20 +368,14 @@ fn short(digest: &str) -> &str {
     &digest[..digest.len().min(12)]
 }
 
-/// Whether a finding's verification says live.
-pub fn is_live(f: &serde_json::Value) -> bool {
-    f.pointer("/verification/status").and_then(|s| s.as_str()) == Some("live")
-}
-
 /// Live first, then new, then repository, path, line, rule.
-fn finding_key(f: &serde_json::Value) -> (bool, bool, String, String, u64, String) {
-    let s = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+fn finding_key(f: &Brief) -> (bool, bool, String, String, u64, String) {
     (
-        !is_live(f),
-        !f.get("new").and_then(|v| v.as_bool()).unwrap_or(false),
-        s("repo"),
-        s("path"),
-        f.get("line").and_then(|v| v.as_u64()).unwrap_or(0),
-        s("rule_id"),
+        !f.is_live(),
+        !f.new,
+        f.repo.clone(),
+        f.path.clone(),
+        f.line,
+        f.rule_id.clone(),
     )
 }

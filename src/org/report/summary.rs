@@ -7,9 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use super::{is_live, OrgReport};
+use super::{Brief, OrgReport};
 
 /// One finding row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,30 +25,27 @@ pub struct Row {
 }
 
 impl Row {
-    fn of(f: &Value) -> Row {
-        let s = |p: &str| {
-            f.pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let line = f.get("line").and_then(Value::as_u64).unwrap_or(0);
-        let commit = s("/git/commit");
+    fn of(f: &Brief) -> Row {
+        let commit = f
+            .git
+            .as_ref()
+            .and_then(|g| g.commit.clone())
+            .unwrap_or_default();
         Row {
-            repo: s("/repo"),
-            rule: s("/rule_id"),
-            provider: s("/provider"),
-            severity: s("/severity"),
-            place: format!("{}:{line}", s("/path")),
+            repo: f.repo.clone(),
+            rule: f.rule_id.clone(),
+            provider: f.provider.clone(),
+            severity: f.severity.clone(),
+            place: format!("{}:{}", f.path, f.line),
             commit: commit.chars().take(12).collect(),
-            secret: s("/secret"),
+            secret: f.secret.clone(),
             status: f
-                .pointer("/verification/status")
-                .and_then(Value::as_str)
-                .unwrap_or("unverified")
+                .verification
+                .as_ref()
+                .map_or("unverified", |v| v.status.as_str())
                 .to_string(),
-            new: f.get("new").and_then(Value::as_bool).unwrap_or(false),
-            first_seen: s("/first_seen"),
+            new: f.new,
+            first_seen: f.first_seen.clone(),
         }
     }
 }
@@ -81,13 +76,9 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(r: &OrgReport) -> Summary {
-        let rows: Vec<Row> = r.findings.iter().map(Row::of).collect();
-        let live: Vec<Row> = r
-            .findings
-            .iter()
-            .filter(|f| is_live(f))
-            .map(Row::of)
-            .collect();
+        let briefs: Vec<Brief> = r.findings.iter().map(|f| Brief::of(f)).collect();
+        let rows: Vec<Row> = briefs.iter().map(Row::of).collect();
+        let live: Vec<Row> = briefs.iter().filter(|f| f.is_live()).map(Row::of).collect();
         let new: Vec<Row> = rows.iter().filter(|r| r.new).cloned().collect();
         let t = &r.stats;
         let totals = format!(
@@ -137,11 +128,11 @@ impl Summary {
             .collect();
         let count = |key: &dyn Fn(&Row) -> String| {
             let mut by: BTreeMap<String, Count> = BTreeMap::new();
-            for (row, f) in rows.iter().zip(&r.findings) {
+            for (row, f) in rows.iter().zip(&briefs) {
                 let c = by.entry(key(row)).or_default();
                 c.name = key(row);
                 c.findings += 1;
-                c.live += usize::from(is_live(f));
+                c.live += usize::from(f.is_live());
                 c.new += usize::from(row.new);
             }
             let mut v: Vec<Count> = by.into_values().collect();
