@@ -164,7 +164,10 @@ fn piece_findings(
         observe(blob, &f);
     }
     for finding in &mut f {
-        finding.location = piece.at.place(finding.location);
+        finding.location = match piece.encoded_at {
+            Some(encoded) => encoded,
+            None => piece.at.place(finding.location),
+        };
     }
     f
 }
@@ -232,7 +235,7 @@ pub fn run_git_observed(
 ) -> Result<Outcome, git::GitError> {
     let started = Instant::now();
     let counters = Counters::default();
-    let blobs = BlobScan::new(detector, min_confidence, observe);
+    let blobs = BlobScan::new(detector, min_confidence, observe, options, &counters);
     let found = &blobs.found;
     // The git source counts scanned blobs itself.
     let visit =
@@ -335,7 +338,7 @@ pub fn run_git_incremental(
 ) -> Result<IncrementalOutcome, git::GitError> {
     let started = Instant::now();
     let counters = Counters::default();
-    let blobs = BlobScan::new(detector, min_confidence, observe);
+    let blobs = BlobScan::new(detector, min_confidence, observe, options, &counters);
     let new = repo.for_each_new_blob(options, plan.known, &counters, &|id, blob, lineage| {
         blobs.visit(id, blob, lineage)
     })?;
@@ -394,6 +397,11 @@ struct BlobScan<'a> {
     min_confidence: Confidence,
     observe: Option<Observer<'a>>,
     derive: bool,
+    /// Archive blobs are opened with these (when `archives` is on).
+    expand: source::ExpandOptions,
+    chunking: source::Chunking,
+    /// Where members that cannot be read are recorded.
+    counters: &'a Counters,
     found: Mutex<Vec<(git::ObjectId, Vec<Finding>)>>,
 }
 
@@ -402,14 +410,33 @@ impl<'a> BlobScan<'a> {
         detector: &'a Detector,
         min_confidence: Confidence,
         observe: Option<Observer<'a>>,
+        options: &git::HistoryOptions,
+        counters: &'a Counters,
     ) -> Self {
         BlobScan {
             detector,
             min_confidence,
             observe,
             derive: delta_hits_enabled(),
+            expand: options.expand,
+            chunking: options.chunking,
+            counters,
             found: Mutex::new(Vec::new()),
         }
+    }
+
+    /// An archive blob: its members scanned as a file's would be, their
+    /// findings named `<blob id>!/member` until attribution gives the
+    /// blob its paths.
+    fn archive(&self, id: git::ObjectId, blob: &[u8]) {
+        let expander = source::expand::Expander {
+            options: self.expand,
+            chunking: self.chunking,
+            binary: false,
+            counters: self.counters,
+            visit: &|piece: Piece<'_>| self.piece(id, piece),
+        };
+        expander.bytes(blob, id.to_string(), false);
     }
 
     /// One piece of a blob streamed because it is too large to build.
@@ -437,18 +464,11 @@ impl<'a> BlobScan<'a> {
         lineage: git::Lineage<'_>,
     ) -> Option<git::Kept> {
         let (detector, derive) = (self.detector, self.derive);
-        let origin = Origin::Git(Box::new(GitOrigin {
-            blob: id.to_string(),
-            commit: None,
-            paths: Vec::new(),
-            author: None,
-            email: None,
-            date: None,
-            summary: None,
-            reachable: false,
-            in_head: None,
-            commits: None,
-        }));
+        if self.expand.archives && source::expand::is_container(blob) {
+            self.archive(id, blob);
+            return None;
+        }
+        let origin = git::blob_origin(id);
         // A delta's keyword hits are derived from its base's where the
         // base's were kept (exactly the same hits, see detect/derive.rs).
         let base = lineage
@@ -478,16 +498,36 @@ impl<'a> BlobScan<'a> {
     fn into_findings(self, provenance: &HashMap<git::ObjectId, GitOrigin>) -> Vec<Finding> {
         let mut findings = Vec::new();
         for (id, mut fs) in self.found.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            if let Some(origin) = provenance.get(&id) {
-                for f in &mut fs {
-                    f.origin = Origin::Git(Box::new(origin.clone()));
-                }
+            let provisional = git::blob_provenance(id);
+            let blob = provenance.get(&id).unwrap_or(&provisional);
+            for f in &mut fs {
+                f.origin = Origin::Git(Box::new(in_blob(blob, &f.origin)));
             }
             findings.append(&mut fs);
         }
         sort_and_dedup(&mut findings);
         findings
     }
+}
+
+/// A finding's provenance: its blob's, and for a member of an archive
+/// blob (provisionally `<blob id>!/member`) every path of the blob with
+/// the member after it (`app.jar!/config/application.yml`).
+fn in_blob(blob: &GitOrigin, provisional: &Origin) -> GitOrigin {
+    let mut origin = blob.clone();
+    if let Origin::File { path } = provisional {
+        if let Some((_, member)) = path.split_once("!/") {
+            origin.paths = if blob.paths.is_empty() {
+                vec![path.clone()]
+            } else {
+                blob.paths
+                    .iter()
+                    .map(|p| format!("{p}!/{member}"))
+                    .collect()
+            };
+        }
+    }
+    origin
 }
 
 /// Whether history scans derive a delta's keyword hits from its base's.

@@ -356,3 +356,90 @@ fn a_large_compressed_member_is_streamed_with_whole_file_lines() {
     want.sort();
     assert_eq!(got, want, "{doc:#}");
 }
+
+#[test]
+fn archive_blobs_in_git_history_are_opened_at_their_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    support::git(root, &["init", "-q"]);
+    std::fs::create_dir_all(root.join("dist")).unwrap();
+    std::fs::write(
+        root.join("dist/app.jar"),
+        zip(&[("config/application.yml", &config())]),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("logs.tgz"),
+        gzip(&tar(&[("var/app.log", &config())])),
+    )
+    .unwrap();
+    support::git(root, &["add", "-A"]);
+    support::git(root, &["commit", "-q", "-m", "artifacts"]);
+    // Deleted again: the history still has them.
+    support::git(root, &["rm", "-q", "dist/app.jar", "logs.tgz"]);
+    support::git(root, &["commit", "-q", "-m", "remove"]);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["git", ".", "--format", "json", "--all-locations"];
+        args.extend_from_slice(extra);
+        let out = support::keyhound(&args, root);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            support::stderr(&out)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let doc = run(&[]);
+    assert_eq!(
+        places(&doc),
+        vec![
+            key("dist/app.jar!/config/application.yml", 3, 21),
+            key("logs.tgz!/var/app.log", 3, 21),
+        ],
+        "{doc:#}"
+    );
+    // Attribution still names the commit that added the archive.
+    for f in doc["findings"].as_array().unwrap() {
+        assert_eq!(f["git"]["summary"], "artifacts", "{f:#}");
+        assert_eq!(f["git"]["in_head"], false, "{f:#}");
+    }
+    let sarif = support::keyhound(&["git", ".", "--format", "sarif"], root);
+    let sarif = support::assert_valid_sarif(&support::stdout(&sarif));
+    let loc = &sarif["runs"][0]["results"][0]["locations"][0];
+    assert_eq!(
+        loc["logicalLocations"][0]["fullyQualifiedName"], "dist/app.jar!/config/application.yml",
+        "{loc:#}"
+    );
+    assert!(places(&run(&["--no-archives"])).is_empty());
+}
+
+#[test]
+fn kubernetes_secret_data_is_decoded_and_reported_at_the_encoded_value() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let dir = tempfile::tempdir().unwrap();
+    let id = b64("AKIAYTAZMROB6K6IVLAU"); // keyhound:allow (rule example)
+    let secret = b64("k3Tk+yBj+t9URpKkim2U4VL7JrMxZQNl73wFBZsS"); // keyhound:allow (rule example)
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ntype: Opaque\ndata:\n  \
+         AWS_ACCESS_KEY_ID: {id}\n  AWS_SECRET_ACCESS_KEY: \"{secret}\"\n"
+    );
+    std::fs::write(dir.path().join("secret.yaml"), &manifest).unwrap();
+    let doc = scan(dir.path(), &[]);
+    let got = places(&doc);
+    assert_eq!(
+        got,
+        vec![
+            key("secret.yaml", 7, 22),
+            ("secret.yaml".into(), 8, 27, "aws-secret-access-key".into()),
+        ],
+        "{doc:#}"
+    );
+    // The same manifest not marked as a Secret is left encoded.
+    std::fs::write(
+        dir.path().join("secret.yaml"),
+        manifest.replace("kind: Secret", "kind: ConfigMap"),
+    )
+    .unwrap();
+    assert!(places(&scan(dir.path(), &[])).is_empty());
+}

@@ -158,6 +158,9 @@ struct GitArgs {
     /// Scan blobs that contain NUL bytes.
     #[arg(long)]
     binary: bool,
+    /// Do not open archive and compressed blobs (zip, jar, tar, gz, …).
+    #[arg(long)]
+    no_archives: bool,
     /// Skip blobs larger than this many bytes (suffixes K, M, G allowed;
     /// default: no limit for blobs stored whole, which are streamed; deltas
     /// over 64 MiB, which must be built in memory, are skipped).

@@ -209,6 +209,13 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         binary: args.binary,
         // The CPUs shared out among the repositories in flight.
         threads: (cpus / jobs).max(1),
+        // Archive blobs are not opened in org scans yet: the state store's
+        // settings digest does not cover it, so known blobs would not be
+        // read again.
+        expand: crate::source::ExpandOptions {
+            archives: false,
+            ..crate::source::ExpandOptions::default()
+        },
         ..git::HistoryOptions::default()
     };
     let digest = org::digest::scan_digest(&set, &history, confidence);

@@ -113,6 +113,10 @@ pub(super) fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
     let options = git::HistoryOptions {
         max_blob_size: args.max_file_size.unwrap_or(u64::MAX),
         chunking: Chunking::from_env(detector.context_reach()),
+        expand: ExpandOptions {
+            archives: !args.no_archives,
+            ..ExpandOptions::default()
+        },
         binary: args.binary,
         threads: args.threads,
         ..git::HistoryOptions::default()

@@ -444,8 +444,8 @@ fn location(origin: &Origin, loc: &crate::finding::Location) -> s::Location {
 /// (`app.jar!/config/application.yml`; see `source::expand`).
 fn archive_member(origin: &Origin) -> Option<(&str, &str)> {
     match origin {
-        Origin::File { path } => path.split_once("!/"),
-        _ => None,
+        Origin::File { .. } | Origin::Git(_) => origin.display_path().split_once("!/"),
+        Origin::Stdin => None,
     }
 }
 

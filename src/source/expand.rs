@@ -80,6 +80,12 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
 }
 
+/// Whether `head` (an input's first bytes) is an archive or compressed
+/// stream this module opens.
+pub fn is_container(head: &[u8]) -> bool {
+    Kind::container(&head[..head.len().min(SNIFF)]).is_some()
+}
+
 /// How many bytes the sniffer looks at (tar's magic sits at 257).
 const SNIFF: usize = 512;
 
@@ -468,6 +474,21 @@ impl Expander<'_> {
                 }
                 self.counters.scanned(data.len());
                 (self.visit)(Piece::whole(data, &origin));
+                // Values stored encoded (a Kubernetes Secret's data),
+                // decoded and reported at the encoded value. Only YAML
+                // files are looked at, so other files cost nothing more.
+                let path = origin.display_path().to_ascii_lowercase();
+                let yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+                let values = if yaml {
+                    super::encoded::kubernetes_secret_values(data)
+                } else {
+                    Vec::new()
+                };
+                for value in values {
+                    let mut piece = Piece::whole(&value.text, &origin);
+                    piece.encoded_at = Some(value.at);
+                    (self.visit)(piece);
+                }
             }
             Kind::Utf16 { little, bom } => {
                 let text = utf16_to_utf8(&data[if bom { 2 } else { 0 }..], little);

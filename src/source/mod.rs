@@ -6,6 +6,7 @@
 //! could not in [`Counters`](crate::stats::Counters). It knows nothing
 //! about rules or findings.
 
+pub mod encoded;
 pub mod expand;
 pub mod files;
 pub mod git;

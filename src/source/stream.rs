@@ -133,6 +133,10 @@ pub struct Piece<'a> {
     /// Matches whose secret starts here belong to this piece; the others
     /// are reported by a neighbour.
     pub owned: Range<usize>,
+    /// Set when the bytes were decoded from a value in the input (a
+    /// base64 value of a Kubernetes Secret): every finding is reported at
+    /// the encoded value's place instead of a place in `bytes`.
+    pub encoded_at: Option<Location>,
 }
 
 impl<'a> Piece<'a> {
@@ -143,6 +147,7 @@ impl<'a> Piece<'a> {
             origin,
             at: Position::default(),
             owned: 0..bytes.len(),
+            encoded_at: None,
         }
     }
 }
@@ -204,6 +209,7 @@ pub fn stream(
                 origin,
                 at,
                 owned: owned_from..end,
+                encoded_at: None,
             });
         }
         if done {

@@ -42,8 +42,8 @@ pub use attribute::Attribution;
 pub use commit::CommitInfo;
 pub use gix::ObjectId;
 pub use odb::{
-    blob_origin, DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Known, Lineage,
-    NewBlobs, PieceVisitor, IN_MEMORY_LIMIT,
+    blob_origin, blob_provenance, DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept,
+    Known, Lineage, NewBlobs, PieceVisitor, IN_MEMORY_LIMIT,
 };
 pub use range::{RangeBlob, RevRange};
 pub use staged::StagedBlob;

@@ -31,7 +31,7 @@ use gix::ObjectId;
 
 use super::{describe, GitError, Repo};
 use crate::finding::{GitOrigin, Origin};
-use crate::source::expand::is_binary;
+use crate::source::expand::{is_binary, is_container, ExpandOptions};
 use crate::source::stream::{self, Chunking, Piece};
 use crate::stats::{Counters, SkipReason};
 
@@ -62,6 +62,10 @@ pub struct HistoryOptions {
     pub in_memory_limit: u64,
     /// How streamed blobs are cut into pieces.
     pub chunking: Chunking,
+    /// Archive blobs are handed to the visitor despite their NUL bytes
+    /// when `expand.archives` is on (the visitor opens them with
+    /// [`crate::source::expand`]); `--no-archives` turns it off.
+    pub expand: ExpandOptions,
     /// Scan blobs with NUL bytes too (`--binary`).
     pub binary: bool,
     /// Worker threads; 0 picks the number of CPUs.
@@ -78,6 +82,7 @@ impl Default for HistoryOptions {
             max_blob_size: u64::MAX,
             in_memory_limit: IN_MEMORY_LIMIT,
             chunking: Chunking::default(),
+            expand: ExpandOptions::default(),
             binary: false,
             threads: 0,
         }
@@ -90,7 +95,12 @@ pub type PieceVisitor<'a> = dyn Fn(ObjectId, Piece<'_>) + Sync + 'a;
 /// The origin a blob is reported under until attribution has found its
 /// commit and paths.
 pub fn blob_origin(id: ObjectId) -> Origin {
-    Origin::Git(Box::new(GitOrigin {
+    Origin::Git(Box::new(blob_provenance(id)))
+}
+
+/// [`blob_origin`]'s provenance: the blob id, nothing else known.
+pub fn blob_provenance(id: ObjectId) -> GitOrigin {
+    GitOrigin {
         blob: id.to_string(),
         commit: None,
         paths: Vec::new(),
@@ -101,7 +111,7 @@ pub fn blob_origin(id: ObjectId) -> Origin {
         reachable: false,
         in_head: None,
         commits: None,
-    }))
+    }
 }
 
 /// What one enumeration saw. Every unique blob ends up in exactly one of
@@ -587,7 +597,11 @@ pub(crate) fn classify(data: &[u8], opts: &HistoryOptions) -> Verdict {
         Verdict::TooLarge
     } else if data.len() < LFS_MAX_POINTER && LFS_PREFIXES.iter().any(|p| data.starts_with(p)) {
         Verdict::LfsPointer
-    } else if !opts.binary && memchr::memchr(0, &data[..data.len().min(BINARY_PROBE)]).is_some() {
+    } else if !opts.binary
+        && memchr::memchr(0, &data[..data.len().min(BINARY_PROBE)]).is_some()
+        // An archive is binary but has text inside: the visitor opens it.
+        && !(opts.expand.archives && is_container(data))
+    {
         Verdict::Binary
     } else {
         Verdict::Scan
@@ -973,6 +987,17 @@ mod tests {
         };
         assert_eq!(classify(b"plain text", &opts), Verdict::Scan);
         assert_eq!(classify(b"a\0b", &opts), Verdict::Binary);
+        // A zip (NULs in its header) is let through for the visitor to open.
+        let zip = b"PK\x03\x04\x14\0\0\0\x08\0";
+        assert_eq!(classify(zip, &opts), Verdict::Scan);
+        let closed = HistoryOptions {
+            expand: ExpandOptions {
+                archives: false,
+                ..ExpandOptions::default()
+            },
+            ..opts.clone()
+        };
+        assert_eq!(classify(zip, &closed), Verdict::Binary);
         assert_eq!(classify(&[b'x'; 201], &opts), Verdict::TooLarge);
         let lfs = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
         assert_eq!(classify(lfs, &opts), Verdict::LfsPointer);
