@@ -704,6 +704,9 @@ fn a_corrupt_mirror_fails_its_repository_and_fixes_nothing() {
         })
         .unwrap();
     damage_in_mirror(&mirror, &blob);
+    // A new commit: refs unchanged, the mirror would not be opened at all
+    // (tests/org_incremental.rs).
+    commit_file(&alpha, "NOTES.md", "notes\n", "notes");
 
     // The blob with the finding is known and read again: it cannot be,
     // so the repository failed, and its finding is not "fixed".

@@ -199,6 +199,7 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         } else {
             None
         },
+        need_secrets: args.show_secrets,
     };
 
     let opened =
@@ -397,9 +398,10 @@ fn write_text(r: &OrgReport, out: &mut dyn Write) -> std::io::Result<()> {
     for repo in &t.repos {
         writeln!(
             out,
-            "{:<8} {}  {} blobs scanned, {} known, {} findings ({} new, {} fixed){}",
+            "{:<8} {}  {}{} blobs scanned, {} known, {} findings ({} new, {} fixed){}",
             repo.status,
             repo.name,
+            if repo.unchanged { "unchanged, " } else { "" },
             repo.blobs_scanned,
             repo.blobs_known,
             repo.findings,
@@ -435,9 +437,10 @@ fn write_text(r: &OrgReport, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "\n{} repositories ({} complete, {} failed), {} blobs scanned, {} findings ({} new, {} fixed)",
+        "\n{} repositories ({} complete, {} of them unchanged, {} failed), {} blobs scanned, {} findings ({} new, {} fixed)",
         t.repos_total,
         t.repos_complete,
+        t.repos_unchanged,
         t.repos_failed,
         t.blobs_scanned,
         t.findings,
