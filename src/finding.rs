@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::rules::{Confidence, Severity};
 
 /// Where the scanned bytes came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Origin {
     /// A file on disk; `path` is relative to the scanned root when it is
@@ -29,7 +29,7 @@ pub enum Origin {
 
 /// Where a blob sits in git history (`keyhound git`). Line numbers of a
 /// finding refer to the file at `commit`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct GitOrigin {
     /// The blob's object id.
     pub blob: String,
@@ -50,7 +50,7 @@ pub struct GitOrigin {
     /// content).
     pub in_head: Option<bool>,
     /// How many commits carry the blob (full-history scans).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commits: Option<usize>,
 }
 
@@ -67,7 +67,7 @@ impl Origin {
 
 /// A span in a blob: 1-based lines and columns (columns count characters,
 /// i.e. Unicode code points; invalid UTF-8 bytes count one each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Location {
     pub line: usize,
     pub column: usize,
@@ -105,25 +105,54 @@ fn line_col(blob: &[u8], offset: usize) -> (usize, usize) {
 
 /// A found secret. Holds the secret in the clear; every reporter goes
 /// through [`Secret::shown`] so nothing prints it unredacted by accident.
+///
+/// A finding rebuilt from a store that never keeps secrets (`keyhound
+/// org`'s unchanged repositories) carries a *withheld* secret: only its
+/// redacted form is known, and that is what every accessor returns.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Secret(String);
+pub struct Secret {
+    text: String,
+    /// `false`: `text` is already the redacted form.
+    clear: bool,
+}
 
 impl Secret {
     pub fn new(bytes: &[u8]) -> Secret {
-        Secret(String::from_utf8_lossy(bytes).into_owned())
+        Secret {
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            clear: true,
+        }
+    }
+
+    /// A secret known only by its redacted form (see the type's doc).
+    pub fn withheld(redacted: &str) -> Secret {
+        Secret {
+            text: redacted.to_string(),
+            clear: false,
+        }
+    }
+
+    /// Whether only the redacted form is known.
+    pub fn is_withheld(&self) -> bool {
+        !self.clear
     }
 
     /// The secret in the clear. Callers: fingerprinting, `--show-secrets`
     /// and verification (`src/verify/`, only while building a request).
+    /// For a withheld secret, its redacted form (which no provider
+    /// accepts); callers that need the secret must not rebuild findings.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// The redacted form: the first 4 and last 2 characters of long
     /// secrets, fewer of short ones, so a reader can match a finding to a
     /// file without the report becoming a leak itself.
     pub fn redacted(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
+        if !self.clear {
+            return self.text.clone();
+        }
+        let chars: Vec<char> = self.text.chars().collect();
         let n = chars.len();
         let (head, tail) = match n {
             0..=7 => (0, 0),
@@ -138,7 +167,7 @@ impl Secret {
 
     pub fn shown(&self, show_secrets: bool) -> String {
         if show_secrets {
-            self.0.clone()
+            self.text.clone()
         } else {
             self.redacted()
         }
@@ -153,14 +182,14 @@ impl fmt::Debug for Secret {
 }
 
 /// Why a finding is suppressed (kept for SARIF's `suppressions`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppression {
     /// `inSource` (an inline `keyhound:allow`) or `external` (config).
     pub kind: SuppressionKind,
     pub justification: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SuppressionKind {
     #[serde(rename = "inSource")]
     InSource,

@@ -239,15 +239,29 @@ fn shell_quote(s: &str) -> String {
 /// The hook script. With `chain`, git's stdin (the pushed refs) is saved
 /// so both the original hook and keyhound can read it, and the original
 /// runs first: its failure blocks as it did before.
+///
+/// It fails closed: when keyhound cannot be found, or ends with a usage or
+/// scan failure (exit 2 or 3), the commit or push is blocked with a
+/// message saying so, never let through unchecked.
 fn hook_script(kind: Kind, exe: &str, chain: bool) -> String {
     let name = kind.name();
+    let what = match kind {
+        Kind::PrePush => "push",
+        Kind::PreCommit => "commit",
+    };
     let mut s = format!(
         "#!/bin/sh\n{MARKER}\n\
          # Blocks commits and pushes that add credentials. Remove with\n\
          # `keyhound hook uninstall`; bypass once with --no-verify.\n\
          KEYHOUND={}\n\
-         if [ ! -x \"$KEYHOUND\" ]; then KEYHOUND=keyhound; fi\n",
-        shell_quote(exe)
+         if [ ! -x \"$KEYHOUND\" ]; then KEYHOUND=keyhound; fi\n\
+         if ! command -v \"$KEYHOUND\" >/dev/null 2>&1; then\n\
+         \x20 echo \"keyhound: the {name} hook cannot find keyhound ({exe_shown}), so this {what} is blocked unchecked.\" >&2\n\
+         \x20 echo \"keyhound: install it again, or bypass once with --no-verify.\" >&2\n\
+         \x20 exit 1\n\
+         fi\n",
+        shell_quote(exe),
+        exe_shown = exe.replace(['"', '\\', '$', '`'], "?"),
     );
     if chain {
         s.push_str(&format!(
@@ -258,8 +272,16 @@ fn hook_script(kind: Kind, exe: &str, chain: bool) -> String {
              \"$KEYHOUND\" hook {name} \"$@\" < \"$input\"\n"
         ));
     } else {
-        s.push_str(&format!("exec \"$KEYHOUND\" hook {name} \"$@\"\n"));
+        s.push_str(&format!("\"$KEYHOUND\" hook {name} \"$@\"\n"));
     }
+    s.push_str(&format!(
+        "status=$?\n\
+         if [ \"$status\" -ge 2 ]; then\n\
+         \x20 echo \"keyhound: the check could not be made (exit $status), so this {what} is blocked.\" >&2\n\
+         \x20 echo \"keyhound: fix the error above, or bypass once with --no-verify.\" >&2\n\
+         fi\n\
+         exit \"$status\"\n"
+    ));
     s
 }
 

@@ -515,3 +515,139 @@ fn config_stopwords_reach_rules_from_rule_files() {
     let out = f.keyhound(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+/// A reader that stops early (`| head`) ends the output quietly: no
+/// "Broken pipe" error, no failure exit, for every command that prints.
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough findings that the report outgrows the pipe's buffer.
+    let key = "AKIAYTAZMROB6K6IVLAU"; // keyhound:allow
+    let text: String = (0..20_000).map(|i| format!("k{i} = {key}\n")).collect();
+    std::fs::write(dir.path().join("many.txt"), text).unwrap();
+    let scan = format!("{BIN} scan {} --format jsonl", dir.path().display());
+    for (command, ok_codes) in [
+        (format!("{BIN} rules list"), [0, 0]),
+        (format!("{BIN} rules list --json"), [0, 0]),
+        (scan, [0, 1]),
+    ] {
+        let script =
+            format!("{command} 2>err | head -c 10 >/dev/null; echo \"${{PIPESTATUS[0]}}\"");
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let code: i32 = stdout(&out).trim().parse().unwrap();
+        let err = std::fs::read_to_string(dir.path().join("err")).unwrap_or_default();
+        assert!(ok_codes.contains(&code), "{command}: exit {code}: {err}");
+        assert!(!err.contains("Broken pipe"), "{command}: {err}");
+    }
+}
+
+/// A configuration that turns every built-in rule off is refused (it would
+/// report "no secrets found" for anything), unless asked for.
+#[test]
+fn a_configuration_with_no_builtin_rule_left_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = run(Command::new(BIN).args(["rules", "list", "--json"]));
+    let ids: Vec<String> = json(&listed)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{:?}", r["id"].as_str().unwrap()))
+        .collect();
+    std::fs::write(
+        dir.path().join("keyhound.toml"),
+        format!("disable = [{}]\n", ids.join(", ")),
+    )
+    .unwrap();
+    let key = "AKIAYTAZMROB6K6IVLAU"; // keyhound:allow
+    std::fs::write(
+        dir.path().join("a.env"),
+        format!("AWS_ACCESS_KEY_ID={key}\n"),
+    )
+    .unwrap();
+    let out = run(Command::new(BIN)
+        .args(["scan", "."])
+        .current_dir(dir.path()));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("leaves no built-in rule enabled"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--allow-no-rules"));
+    let out = run(Command::new(BIN)
+        .args(["scan", ".", "--allow-no-rules"])
+        .current_dir(dir.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Turning off all but one is a choice, not a mistake.
+    std::fs::write(
+        dir.path().join("keyhound.toml"),
+        format!(
+            "disable = [{}]\n",
+            ids.iter()
+                .filter(|i| !i.contains("aws-access-key-id"))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .unwrap();
+    let out = run(Command::new(BIN)
+        .args(["scan", "."])
+        .current_dir(dir.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// `keyhound doctor` finds its canaries with the defaults, and says which
+/// it misses under a configuration that hides them (a disabled rule, an
+/// allowlist that matches every path).
+#[test]
+fn doctor_finds_its_canaries_and_names_what_a_configuration_hides() {
+    let dir = tempfile::tempdir().unwrap();
+    let doctor = |dir: &Path| run(Command::new(BIN).args(["doctor", "."]).current_dir(dir));
+    let out = doctor(dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&out).matches(": found").count(),
+        4,
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(
+        dir.path().join("keyhound.toml"),
+        "disable = [\"github-token\"]\n\n[allow.aws-access-key-id]\npaths = [\"**\"]\nreason = \"oops\"\n",
+    )
+    .unwrap();
+    let out = doctor(dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("file: GitHub personal access token (github-token): NOT FOUND"),
+        "{text}"
+    );
+    assert!(
+        text.contains("history: AWS access key id (aws-access-key-id): NOT FOUND"),
+        "{text}"
+    );
+    assert!(text.contains("would miss real leaks"), "{text}");
+    // The canaries themselves never reach the output.
+    assert!(
+        !text.contains("ghp_") && !stderr(&out).contains("AKIA"),
+        "{text}"
+    );
+}

@@ -322,3 +322,56 @@ fn set_executable(path: &Path) {
 
 #[cfg(not(unix))]
 fn set_executable(_path: &Path) {}
+
+/// The hooks fail closed: a push is blocked, with a message saying why,
+/// when keyhound cannot be found (moved, uninstalled, another machine's
+/// path) and when it cannot make the check (a broken keyhound.toml gives
+/// exit 2). A hook that let pushes through unchecked would be worse than
+/// none: it looks like protection.
+#[test]
+fn hooks_block_when_keyhound_is_missing_or_fails() {
+    let s = Setup::new();
+    s.commit("notes.md", "nothing secret\n", "notes");
+    let hooks = s.work.join(".git/hooks");
+    keyhound::hook::install(
+        &hooks,
+        &[keyhound::hook::Kind::PrePush],
+        false,
+        "/nonexistent/bin/keyhound",
+    )
+    .unwrap();
+    // PATH with git but no keyhound.
+    let git_dir = Path::new("/usr/bin");
+    let out = git_cmd(&s.home, &s.work, &["push", "-q", "origin", "main"])
+        .env("PATH", git_dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "push went through unchecked");
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "cannot find keyhound (/nonexistent/bin/keyhound), so this push is blocked unchecked"
+        ),
+        "{err}"
+    );
+    assert_ne!(s.remote_ref("main"), Some(s.git(&["rev-parse", "HEAD"])));
+
+    // keyhound present, but it cannot check: exit 2 blocks too.
+    keyhound::hook::uninstall(&hooks).unwrap();
+    keyhound::hook::install(&hooks, &[keyhound::hook::Kind::PrePush], false, BIN).unwrap();
+    std::fs::write(s.work.join("keyhound.toml"), "exlcude = [\"typo\"]\n").unwrap();
+    let out = s.git_out(&["push", "-q", "origin", "main"]);
+    assert!(!out.status.success(), "push went through unchecked");
+    let err = stderr(&out);
+    assert!(
+        err.contains("could not be made (exit 2), so this push is blocked"),
+        "{err}"
+    );
+    assert!(err.contains("exlcude"), "keyhound's own error first: {err}");
+    assert_ne!(s.remote_ref("main"), Some(s.git(&["rev-parse", "HEAD"])));
+
+    // Fixed configuration: the push goes through.
+    std::fs::remove_file(s.work.join("keyhound.toml")).unwrap();
+    s.git(&["push", "-q", "origin", "main"]);
+    assert_eq!(s.remote_ref("main"), Some(s.git(&["rev-parse", "HEAD"])));
+}

@@ -704,6 +704,9 @@ fn a_corrupt_mirror_fails_its_repository_and_fixes_nothing() {
         })
         .unwrap();
     damage_in_mirror(&mirror, &blob);
+    // A new commit: refs unchanged, the mirror would not be opened at all
+    // (tests/org_incremental.rs).
+    commit_file(&alpha, "NOTES.md", "notes\n", "notes");
 
     // The blob with the finding is known and read again: it cannot be,
     // so the repository failed, and its finding is not "fixed".
@@ -824,4 +827,34 @@ fn verify_rechecks_live_ones_each_run_and_dead_ones_only_with_reverify() {
     again.push("--reverify");
     org.run("a", &list, &again);
     assert_eq!((sent(LIVE), sent(DEAD)), (3, 2));
+}
+
+#[test]
+fn branch_limits_the_report_to_what_that_branch_reaches() {
+    let org = Org::new();
+    let alpha = repo(org.path(), "alpha", None);
+    git(&alpha, &["checkout", "-q", "-b", "feature"]);
+    commit_file(
+        &alpha,
+        "config/app.env",
+        &format!("T={TOKEN_A}\n"),
+        "feature",
+    );
+    git(&alpha, &["checkout", "-q", "main"]);
+    let main_only = org.list("main.txt", &[format!("{} branch=main", alpha.display())]);
+    let (code, report, err) = org.run("a", &main_only, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        0,
+        "{report:#}"
+    );
+    assert_eq!(
+        report["stats"]["blobs_scanned"], 3,
+        "every blob is still scanned"
+    );
+    let every_ref = org.list("all.txt", &[alpha.display().to_string()]);
+    let (code, report, _) = org.run("b", &every_ref, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["findings"][0]["repo"], "alpha");
 }

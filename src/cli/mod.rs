@@ -27,6 +27,7 @@ use crate::suppress::{
 };
 
 mod baseline_cmd;
+mod doctor_cmd;
 mod hook_cmd;
 mod org_cmd;
 mod org_list_cmd;
@@ -95,6 +96,10 @@ enum Command {
     /// tokens through GitHub's revocation API, AWS keys deactivated with
     /// their own credentials. Shows what it will do and asks first.
     Revoke(revoke_cmd::RevokeCommand),
+    /// Check that this configuration still finds leaks: plants fresh
+    /// canary credentials in a temporary file and git history, scans them
+    /// as `scan` and `git` would, says which were found (exit 0 all, 1 not).
+    Doctor(doctor_cmd::DoctorCommand),
     /// Scan many repositories (mirrored into a cache), incrementally:
     /// only blobs not scanned before. `org merge` joins shard reports;
     /// `org list` prints the repositories the GitHub/GitLab sources name.
@@ -238,6 +243,10 @@ struct RuleArgs {
     /// Configuration file (default: keyhound.toml in the scanned directory).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Run even when the configuration leaves no built-in rule enabled
+    /// (otherwise refused: a scan with no rule finds nothing and says so).
+    #[arg(long)]
+    allow_no_rules: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -337,6 +346,16 @@ fn incomplete(err: impl Into<anyhow::Error>) -> Failure {
     Failure(Exit::Incomplete, err.into())
 }
 
+/// The end of writing `what` to standard output. A reader that went away
+/// (`keyhound rules list | head`) chose to stop reading: a closed pipe
+/// ends the output quietly, as in git and ripgrep, and is no failure.
+fn stdout_written(result: std::io::Result<()>, what: &str) -> Result<(), Failure> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| incomplete(anyhow::anyhow!("cannot write {what}: {e}"))),
+    }
+}
+
 /// A revision or path the user named is a usage error; a repository that
 /// cannot be read means the scan could not complete.
 fn git_failure(err: git::GitError) -> Failure {
@@ -352,8 +371,8 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Git(args) => run_git(args),
         Command::Rules(RulesCommand::List { rules, json }) => {
             let config = load_config(&rules, Path::new("."))?;
-            let set = rule_set(&rules.rules, &config)?;
-            rules_cmd::list_rules(&set, json).map_err(incomplete)?;
+            let set = rule_set_with(&rules.rules, &config, rules.allow_no_rules)?;
+            stdout_written(rules_cmd::list_rules(&set, json), "the rule list")?;
             Ok(Exit::Clean)
         }
         Command::Rules(RulesCommand::Check { file }) => rules_cmd::check_rules(&file),
@@ -362,6 +381,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Baseline(BaselineCommand::Check(args)) => baseline_cmd::check(args),
         Command::Verify(command) => verify_cmd::run(command),
         Command::Revoke(command) => revoke_cmd::run(command),
+        Command::Doctor(command) => doctor_cmd::run(command),
         Command::Org(command) => org_cmd::run(command),
     }
 }
@@ -375,7 +395,22 @@ fn load_config(args: &RuleArgs, root: &Path) -> Result<Config, Failure> {
 
 /// Builtins, then `keyhound.toml`'s rules, then `--rules` files (last wins).
 fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
+    rule_set_with(files, config, false)
+}
+
+/// The run's rules: built-ins, the configuration's, `--rules` files, then
+/// the configuration's switches. Fails closed: a configuration (or a
+/// `disable` list) that turns off every built-in rule is refused unless
+/// `allow_no_rules`, since a scan with nothing to look for reports
+/// "no secrets found" for any input.
+fn rule_set_with(
+    files: &[PathBuf],
+    config: &Config,
+    allow_no_rules: bool,
+) -> Result<RuleSet, Failure> {
     let mut set = rules::builtin().map_err(incomplete)?;
+    let builtin: std::collections::HashSet<String> =
+        set.rules().iter().map(|r| r.id.clone()).collect();
     config.add_rules(&mut set).map_err(usage)?;
     for file in files {
         set.extend(rules::load_file(file).map_err(usage)?)
@@ -383,5 +418,15 @@ fn rule_set(files: &[PathBuf], config: &Config) -> Result<RuleSet, Failure> {
     }
     config.apply(&mut set).map_err(usage)?;
     set.validate_references().map_err(usage)?;
+    if !allow_no_rules && !set.rules().iter().any(|r| builtin.contains(&r.id)) {
+        let from = config.path.as_ref().map_or_else(
+            || "the configuration".to_string(),
+            |p| p.display().to_string(),
+        );
+        return Err(usage(anyhow::anyhow!(
+            "{from} leaves no built-in rule enabled ({} rule(s) in all): refusing to scan with it; pass --allow-no-rules if that is meant",
+            set.len()
+        )));
+    }
     Ok(set)
 }

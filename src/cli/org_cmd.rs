@@ -196,7 +196,7 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         Some(path) => Config::load(path).map_err(usage)?,
         None => Config::default(),
     };
-    let set = rule_set(&args.rules.rules, &config)?;
+    let set = rule_set_with(&args.rules.rules, &config, args.rules.allow_no_rules)?;
     let detector = Detector::new(&set).map_err(usage)?;
     let confidence = args
         .confidence
@@ -225,6 +225,7 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         } else {
             None
         },
+        need_secrets: args.show_secrets,
         access,
     };
 
@@ -424,9 +425,10 @@ fn write_text(r: &OrgReport, out: &mut dyn Write) -> std::io::Result<()> {
     for repo in &t.repos {
         writeln!(
             out,
-            "{:<8} {}  {} blobs scanned, {} known, {} findings ({} new, {} fixed){}",
+            "{:<8} {}  {}{} blobs scanned, {} known, {} findings ({} new, {} fixed){}",
             repo.status,
             repo.name,
+            if repo.unchanged { "unchanged, " } else { "" },
             repo.blobs_scanned,
             repo.blobs_known,
             repo.findings,
@@ -462,9 +464,10 @@ fn write_text(r: &OrgReport, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         out,
-        "\n{} repositories ({} complete, {} failed), {} blobs scanned, {} findings ({} new, {} fixed)",
+        "\n{} repositories ({} complete, {} of them unchanged, {} failed), {} blobs scanned, {} findings ({} new, {} fixed)",
         t.repos_total,
         t.repos_complete,
+        t.repos_unchanged,
         t.repos_failed,
         t.blobs_scanned,
         t.findings,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{incomplete, usage, Exit, Failure};
+use super::{stdout_written, usage, Exit, Failure};
 use crate::finding::Secret;
 use crate::verify::revoke::{self, Target};
 use crate::verify::{input, Endpoints, Settings, Transport};
@@ -111,7 +111,8 @@ pub(super) fn run(cmd: RevokeCommand) -> Result<Exit, Failure> {
             .chars()
             .filter(|c| !c.is_control())
             .collect();
-        writeln!(out, "{line}").map_err(|e| incomplete(anyhow::anyhow!("cannot write: {e}")))?;
+        // Revocation goes on when nobody reads the lines any more.
+        let _ = stdout_written(writeln!(out, "{line}"), "results");
     }
     Ok(if failed {
         Exit::Incomplete

@@ -55,16 +55,21 @@ pub(super) fn check_rules(file: &Path) -> Result<Exit, Failure> {
         .filter_map(|id| set.get(id))
         .map(|r| r.examples.len() + r.negative_examples.len())
         .sum();
-    for f in &failures {
-        println!("FAIL {f}");
-    }
-    println!(
-        "{}: {} rule(s), {} example(s), {} failure(s)",
-        file.display(),
-        ids.len(),
-        examples_run,
-        failures.len()
-    );
+    let mut out = std::io::stdout().lock();
+    let written = failures
+        .iter()
+        .try_for_each(|f| writeln!(out, "FAIL {f}"))
+        .and_then(|()| {
+            writeln!(
+                out,
+                "{}: {} rule(s), {} example(s), {} failure(s)",
+                file.display(),
+                ids.len(),
+                examples_run,
+                failures.len()
+            )
+        });
+    stdout_written(written, "the check's results")?;
     Ok(if failures.is_empty() {
         Exit::Clean
     } else {

@@ -32,7 +32,11 @@ pub(super) fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
     let namer = PathNamer::for_roots(&args.paths);
     let config_root = if stdin { Path::new(".") } else { namer.base() };
     let config = load_config(&args.output.rules, config_root)?;
-    let set = rule_set(&args.output.rules.rules, &config)?;
+    let set = rule_set_with(
+        &args.output.rules.rules,
+        &config,
+        args.output.rules.allow_no_rules,
+    )?;
     let detector = Detector::new(&set).map_err(usage)?;
 
     let walk = WalkOptions {
@@ -82,7 +86,11 @@ pub(super) fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         .workdir()
         .map_or_else(|| repo.git_dir().to_path_buf(), Path::to_path_buf);
     let config = load_config(&args.output.rules, &root)?;
-    let set = rule_set(&args.output.rules.rules, &config)?;
+    let set = rule_set_with(
+        &args.output.rules.rules,
+        &config,
+        args.output.rules.allow_no_rules,
+    )?;
     let detector = Detector::new(&set).map_err(usage)?;
     let scope = if let Some(range) = &args.range {
         GitScope::Range(repo.parse_range(range).map_err(git_failure)?)
@@ -199,11 +207,7 @@ pub(super) fn write_report(
             report::write(format, report, options, &mut out).and_then(|()| out.flush())
         }
     };
-    match result {
-        // A closed pipe (`keyhound scan | head`) is the reader's choice.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| incomplete(anyhow::anyhow!("cannot write report: {e}"))),
-    }
+    stdout_written(result, "report")
 }
 
 /// Machine formats carry skips inside the report; say on stderr too, so a

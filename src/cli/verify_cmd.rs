@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{incomplete, usage, Exit, Failure};
+use super::{stdout_written, usage, Exit, Failure};
 use crate::finding::{fingerprint, Finding, Secret, Status, Verification};
 use crate::verify::input::{self, Entry};
 use crate::verify::plan::Item;
@@ -248,11 +248,13 @@ pub(super) fn run(cmd: VerifyCommand) -> Result<Exit, Failure> {
             fingerprint: &e.item.fingerprint,
             verification: v,
         };
-        write_result(&mut out, cmd.format, &view)
-            .map_err(|e| incomplete(anyhow::anyhow!("cannot write results: {e}")))?;
+        let written = write_result(&mut out, cmd.format, &view);
+        if written.is_err() {
+            stdout_written(written, "results")?;
+            break;
+        }
     }
-    out.flush()
-        .map_err(|e| incomplete(anyhow::anyhow!("cannot write results: {e}")))?;
+    stdout_written(out.flush(), "results")?;
     Ok(if live { Exit::Findings } else { Exit::Clean })
 }
 
@@ -263,7 +265,7 @@ fn write_result(
 ) -> std::io::Result<()> {
     match format {
         ResultFormat::Jsonl => {
-            serde_json::to_writer(&mut *out, v).map_err(std::io::Error::other)?;
+            serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from)?;
             writeln!(out)
         }
         ResultFormat::Text => {

@@ -71,13 +71,16 @@ pub fn update(
 ) -> Result<(PathBuf, Update), MirrorError> {
     let dir = path_for(cache, &repo.name);
     if dir.join("HEAD").is_file() {
-        // The list may have moved the repository: follow it.
-        let mut set = git(&repo.env);
-        set.arg("--git-dir")
-            .arg(&dir)
-            .args(["config", "remote.origin.url"])
-            .arg(&repo.url);
-        run("config", set, timeout)?;
+        // The list may have moved the repository: follow it (one git
+        // process fewer per repository when it has not moved).
+        if origin_url(&dir).as_deref() != Some(repo.url.as_str()) {
+            let mut set = git(&repo.env);
+            set.arg("--git-dir")
+                .arg(&dir)
+                .args(["config", "remote.origin.url"])
+                .arg(&repo.url);
+            run("config", set, timeout)?;
+        }
         let mut fetch = git(&repo.env);
         fetch
             .arg("--git-dir")
@@ -116,6 +119,14 @@ pub fn update(
         ))
     })?;
     Ok((dir, Update::Cloned))
+}
+
+/// The mirror's `remote.origin.url`, read from its config file.
+fn origin_url(dir: &Path) -> Option<String> {
+    let config =
+        gix::config::File::from_path_no_includes(dir.join("config"), gix::config::Source::Local)
+            .ok()?;
+    config.string("remote.origin.url").map(|u| u.to_string())
 }
 
 /// A `git` command that never prompts and that sees `env` besides ours.
@@ -241,6 +252,28 @@ mod tests {
                     .unwrap_or(false)
             }
         })
+    }
+
+    #[test]
+    fn a_moved_repository_is_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("old");
+        std::fs::create_dir(&src).unwrap();
+        git_ok(&src, &["init", "-q"]);
+        std::fs::write(src.join("a.txt"), "a\n").unwrap();
+        git_ok(&src, &["add", "."]);
+        git_ok(&src, &["commit", "-q", "-m", "a"]);
+        let cache = tmp.path().join("cache");
+        let timeout = Duration::from_secs(60);
+        let mut repo = RepoSpec::new("app", src.to_str().unwrap(), None);
+        let (dir, _) = update(&repo, &cache, timeout).unwrap();
+        assert_eq!(origin_url(&dir).as_deref(), Some(src.to_str().unwrap()));
+        let moved = tmp.path().join("new");
+        std::fs::rename(&src, &moved).unwrap();
+        repo.url = moved.to_str().unwrap().to_string();
+        let (again, how) = update(&repo, &cache, timeout).unwrap();
+        assert_eq!((again.as_path(), how), (dir.as_path(), Update::Fetched));
+        assert_eq!(origin_url(&dir).as_deref(), Some(repo.url.as_str()));
     }
 
     #[test]

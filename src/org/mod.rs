@@ -24,6 +24,7 @@
 //! Nothing here knows about clap, printing or exit codes (`cli::org_cmd`).
 
 pub mod digest;
+pub mod kept;
 pub mod mirror;
 pub mod report;
 pub mod repos;

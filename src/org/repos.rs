@@ -32,7 +32,8 @@ pub struct RepoSpec {
     /// Where to clone from: a URL or an absolute local path. Never carries
     /// a password.
     pub url: String,
-    /// The branch attribution follows (`None`: every ref).
+    /// Only findings reachable from this branch are reported (`None`:
+    /// every ref).
     pub branch: Option<String>,
     /// Extra environment for this repository's git processes: how a token
     /// reaches git (a credential helper set through `GIT_CONFIG_COUNT`,

@@ -47,6 +47,9 @@ pub struct Settings {
     pub min_confidence: Confidence,
     /// `--verify`: check credentials with their provider.
     pub verify: Option<Verify>,
+    /// `--show-secrets`: reports need the clear secrets, which the store
+    /// does not have, so every repository is read.
+    pub need_secrets: bool,
     /// Asked right before a repository's clone or fetch (forge sources):
     /// a fresh environment and a slot in the shared request budget.
     pub access: Option<Access>,
@@ -94,6 +97,9 @@ pub struct RepoOutcome {
     pub url: String,
     pub branch: Option<String>,
     pub scope: Scope,
+    /// Its refs were those of its last complete scan: not opened, its
+    /// findings are the store's.
+    pub unchanged: bool,
     /// Blobs scanned in this run (0 when nothing changed).
     pub blobs_scanned: u64,
     /// Blobs left out as settled before (here or earlier in this run).
@@ -121,6 +127,7 @@ impl RepoOutcome {
             url: repo.display_url(),
             branch: repo.branch.clone(),
             scope: Scope::Failed(reason),
+            unchanged: false,
             blobs_scanned: 0,
             blobs_known: 0,
             blobs_rechecked: 0,
@@ -213,17 +220,19 @@ fn one(
         Ok(scanned) => (scanned.outcome, Some(scanned.blobs)),
         Err(reason) => (RepoOutcome::failed(repo, reason), None),
     };
-    let (settled, with_findings, records) = match blobs {
+    let (settled, with_findings, records, refs) = match blobs {
         Some(blobs) => (
             blobs.settled,
             blobs.with_findings,
             records(&outcome.findings),
+            Some(blobs.refs),
         ),
         // Nothing was read: keep what was known.
         None => (
             Vec::new(),
             lock().known(&repo.name, cx.digest)?.with_findings,
             Vec::new(),
+            None,
         ),
     };
     let changes: Changes = lock().commit_repo(
@@ -237,6 +246,7 @@ fn one(
             with_findings: &with_findings,
             findings: &records,
             blobs_scanned: outcome.blobs_scanned,
+            refs: refs.as_deref(),
         },
     )?;
     if outcome.scope == Scope::Complete {
@@ -264,6 +274,8 @@ struct Blobs {
     settled: Vec<ObjectId>,
     /// Every blob with findings now.
     with_findings: Vec<ObjectId>,
+    /// The refs' key of the mirror that was scanned ([`refs_key`]).
+    refs: String,
 }
 
 /// Mirror and scan; `Err` is the reason the repository failed before any
@@ -295,6 +307,17 @@ fn scan_repo(
         .unwrap_or_else(|e| e.into_inner())
         .known(&repo.name, cx.digest)
         .map_err(|e| e.to_string())?;
+    let refs = refs_key(&mirror, repo)?;
+    if known.refs.as_deref() == Some(refs.as_str()) {
+        let previous = store
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .findings(&repo.name)
+            .map_err(|e| e.to_string())?;
+        if let Some(scanned) = unchanged(repo, &mirror, &known, refs.clone(), &previous, settings) {
+            return Ok(scanned);
+        }
+    }
     // Blobs another repository settled clean this run: skipped, and
     // remembered as settled here too.
     let borrowed: Mutex<Vec<ObjectId>> = Mutex::new(Vec::new());
@@ -392,6 +415,7 @@ fn scan_repo(
         url: repo.display_url(),
         branch: repo.branch.clone(),
         scope,
+        unchanged: false,
         blobs_scanned: result.history.scanned,
         blobs_known: result.history.known,
         blobs_rechecked: result.rechecked,
@@ -407,6 +431,93 @@ fn scan_repo(
         blobs: Blobs {
             settled,
             with_findings,
+            refs,
+        },
+    })
+}
+
+/// What identifies the history a scan saw: the mirror's refs
+/// ([`git::Repo::refs_fingerprint`]), the branch attribution follows and
+/// the URL (reports carry it). Recorded at a complete scan; equal next
+/// time, nothing the scan would find can differ.
+fn refs_key(mirror: &git::Repo, repo: &RepoSpec) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    let refs = mirror.refs_fingerprint().map_err(|e| e.to_string())?;
+    let mut h = Sha256::new();
+    for part in [
+        refs.as_str(),
+        repo.branch.as_deref().unwrap_or(""),
+        &repo.display_url(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// An unchanged repository (refs as at its last complete scan, same scan
+/// digest): its findings are the store's, no pack is opened and no blob
+/// read. `None` when the store cannot stand in for a scan: the report
+/// needs clear secrets (`--show-secrets`), `--verify` must send one of its
+/// credentials again (that needs the blob), or a finding was stored
+/// before findings were kept (schema 1).
+fn unchanged(
+    repo: &RepoSpec,
+    mirror: &git::Repo,
+    known: &state::Known,
+    refs: String,
+    previous: &[state::Stored],
+    settings: &Settings,
+) -> Option<Scanned> {
+    if settings.need_secrets {
+        return None;
+    }
+    let present: Vec<&state::Stored> = previous.iter().filter(|s| s.status == "present").collect();
+    if let Some(v) = &settings.verify {
+        let resend = present.iter().any(|s| {
+            !s.record.suppressed
+                && (v.reverify
+                    || s.record
+                        .verification
+                        .as_deref()
+                        .and_then(|t| serde_json::from_str::<crate::finding::Verification>(t).ok())
+                        .is_none_or(|l| l.status != crate::finding::Status::Dead))
+        });
+        if resend {
+            return None;
+        }
+    }
+    let texts: Option<Vec<&str>> = present.iter().map(|s| s.record.kept.as_deref()).collect();
+    let mut findings = super::kept::restore(texts?)?;
+    // The last verdicts, as for any finding not verified this run.
+    verify(
+        &mut findings,
+        crate::verify::Plans::default(),
+        previous,
+        None,
+    );
+    let outcome = RepoOutcome {
+        name: repo.name.clone(),
+        url: repo.display_url(),
+        branch: repo.branch.clone(),
+        scope: Scope::Complete,
+        unchanged: true,
+        blobs_scanned: 0,
+        blobs_known: known.settled.len() as u64,
+        blobs_rechecked: 0,
+        findings,
+        new: HashSet::new(),
+        first_seen: BTreeMap::new(),
+        fixed: Vec::new(),
+        provenance: Some(mirror.provenance()),
+        skipped: Vec::new(),
+    };
+    Some(Scanned {
+        outcome,
+        blobs: Blobs {
+            settled: Vec::new(),
+            with_findings: known.with_findings.clone(),
+            refs,
         },
     })
 }
@@ -453,16 +564,26 @@ fn verify(
 }
 
 /// One record per fingerprint: the reported group if there is one, else
-/// the suppressed one.
+/// the suppressed one; every finding of the fingerprint kept with it.
 fn records(findings: &[Finding]) -> Vec<Record> {
-    let mut by_fp: BTreeMap<&str, &Finding> = BTreeMap::new();
-    for f in findings {
-        let e = by_fp.entry(&f.fingerprint).or_insert(f);
-        if e.suppression.is_some() && f.suppression.is_none() {
-            *e = f;
-        }
+    let mut by_fp: BTreeMap<&str, Vec<(usize, &Finding)>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        by_fp.entry(&f.fingerprint).or_default().push((i, f));
     }
-    by_fp.into_values().map(record).collect()
+    by_fp
+        .into_values()
+        .map(|members| {
+            let shown = members
+                .iter()
+                .find(|(_, f)| f.suppression.is_none())
+                .unwrap_or(&members[0])
+                .1;
+            Record {
+                kept: Some(super::kept::keep(&members)),
+                ..record(shown)
+            }
+        })
+        .collect()
 }
 
 /// What the store keeps of a finding: never the clear secret.
@@ -504,5 +625,6 @@ pub fn record(f: &Finding) -> Record {
             .as_ref()
             .and_then(|v| serde_json::to_string(v).ok()),
         verified_at: f.verification.as_ref().map(|v| v.checked_at.clone()),
+        kept: None,
     }
 }

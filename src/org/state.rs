@@ -40,7 +40,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::source::git::ObjectId;
 
 /// The schema this keyhound writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `MIGRATIONS[v]` takes a store from version `v` to `v + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -91,6 +91,11 @@ const MIGRATIONS: &[&str] = &[
         blobs_scanned INTEGER NOT NULL,
         PRIMARY KEY (run_id, repo_id)
     ) WITHOUT ROWID;",
+    // 1 -> 2: what an unchanged repository needs to be reported without
+    // being opened: its refs' fingerprint at its last complete scan, and
+    // every finding as reports render it (secret redacted).
+    "ALTER TABLE repo_blobs ADD COLUMN refs TEXT;
+    ALTER TABLE findings ADD COLUMN kept TEXT;",
 ];
 
 /// Bytes of one stored blob id (SHA-1).
@@ -163,6 +168,9 @@ pub struct Known {
     pub settled: HashSet<ObjectId>,
     /// Those of them that had findings.
     pub with_findings: Vec<ObjectId>,
+    /// The refs' key recorded when the last scan was complete (`None`
+    /// after a failed scan, or before any).
+    pub refs: Option<String>,
 }
 
 /// A finding as stored and as the store hands it back.
@@ -181,6 +189,10 @@ pub struct Record {
     /// The last verification, as JSON, and when it was made.
     pub verification: Option<String>,
     pub verified_at: Option<String>,
+    /// Every finding of this fingerprint as reports render it, as JSON
+    /// (see `org::kept`; the secret only redacted). `None` in stores
+    /// written before schema 2.
+    pub kept: Option<String>,
 }
 
 /// A stored finding with its history.
@@ -207,6 +219,9 @@ pub struct RepoResult<'a> {
     /// Every finding seen this run.
     pub findings: &'a [Record],
     pub blobs_scanned: u64,
+    /// The refs' key the scan saw; stored only when the scope is
+    /// complete (a failed scan clears it: the next run scans).
+    pub refs: Option<&'a str>,
 }
 
 /// What a committed repository changed.
@@ -371,22 +386,24 @@ impl Store {
     /// The blobs settled for `name` under `digest` (nothing under another
     /// digest: a changed ruleset rescans).
     pub fn known(&self, name: &str, digest: &str) -> Result<Known, StateError> {
-        let row: Option<(Vec<u8>, Vec<u8>)> = self
+        let row: Option<(Vec<u8>, Vec<u8>, Option<String>)> = self
             .conn
             .query_row(
-                "SELECT b.settled, b.with_findings FROM repo_blobs b JOIN repos r ON r.id = b.repo_id
+                "SELECT b.settled, b.with_findings, b.refs FROM repo_blobs b
+                 JOIN repos r ON r.id = b.repo_id
                  WHERE r.name = ?1 AND b.digest = ?2",
                 params![name, digest],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(sqlite(&self.path))?;
-        let Some((settled, with_findings)) = row else {
+        let Some((settled, with_findings, refs)) = row else {
             return Ok(Known::default());
         };
         Ok(Known {
             settled: unpack(&settled).collect(),
             with_findings: unpack(&with_findings).collect(),
+            refs,
         })
     }
 
@@ -398,7 +415,7 @@ impl Store {
             .prepare(
                 "SELECT f.fingerprint, f.rule_id, f.rule_name, f.provider, f.severity,
                         f.secret_redacted, f.in_head, f.suppressed, f.places, f.verification,
-                        f.verified_at, f.first_seen, f.last_seen, f.status, f.fixed_at
+                        f.verified_at, f.first_seen, f.last_seen, f.status, f.fixed_at, f.kept
                  FROM findings f JOIN repos r ON r.id = f.repo_id WHERE r.name = ?1
                  ORDER BY f.fingerprint",
             )
@@ -418,6 +435,7 @@ impl Store {
                         places: r.get(8)?,
                         verification: r.get(9)?,
                         verified_at: r.get(10)?,
+                        kept: r.get(15)?,
                     },
                     first_seen: r.get(11)?,
                     last_seen: r.get(12)?,
@@ -494,10 +512,17 @@ impl Store {
         let mut with_findings = result.with_findings.to_vec();
         with_findings.sort_unstable();
         with_findings.dedup();
+        let refs = result.refs.filter(|_| result.scope == Scope::Complete);
         tx.execute(
-            "INSERT OR REPLACE INTO repo_blobs (repo_id, digest, settled, with_findings)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![repo_id, result.digest, pack(&settled), pack(&with_findings)],
+            "INSERT OR REPLACE INTO repo_blobs (repo_id, digest, settled, with_findings, refs)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                repo_id,
+                result.digest,
+                pack(&settled),
+                pack(&with_findings),
+                refs
+            ],
         )
         .map_err(&err)?;
 
@@ -526,10 +551,11 @@ impl Store {
             tx.execute(
                 "INSERT OR REPLACE INTO findings (repo_id, fingerprint, rule_id, rule_name, provider,
                     severity, secret_redacted, first_seen, last_seen, status, fixed_at, in_head,
-                    suppressed, places, verification, verified_at)
+                    suppressed, places, verification, verified_at, kept)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'present', NULL, ?10, ?11, ?12,
                     COALESCE(?13, (SELECT verification FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)),
-                    COALESCE(?14, (SELECT verified_at FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)))",
+                    COALESCE(?14, (SELECT verified_at FROM findings WHERE repo_id = ?1 AND fingerprint = ?2)),
+                    ?15)",
                 params![
                     repo_id,
                     f.fingerprint,
@@ -545,6 +571,7 @@ impl Store {
                     f.places,
                     f.verification,
                     f.verified_at,
+                    f.kept,
                 ],
             )
             .map_err(&err)?;
@@ -603,7 +630,8 @@ fn stored_one(
 ) -> Result<Option<Stored>, rusqlite::Error> {
     conn.query_row(
         "SELECT fingerprint, rule_id, rule_name, provider, severity, secret_redacted, in_head,
-                suppressed, places, verification, verified_at, first_seen, last_seen, status, fixed_at
+                suppressed, places, verification, verified_at, first_seen, last_seen, status, fixed_at,
+                kept
          FROM findings WHERE repo_id = ?1 AND fingerprint = ?2",
         params![repo_id, fp],
         |r| {
@@ -620,6 +648,7 @@ fn stored_one(
                     places: r.get(8)?,
                     verification: r.get(9)?,
                     verified_at: r.get(10)?,
+                    kept: r.get(15)?,
                 },
                 first_seen: r.get(11)?,
                 last_seen: r.get(12)?,
@@ -732,6 +761,7 @@ mod tests {
             places: "[]".into(),
             verification: None,
             verified_at: None,
+            kept: None,
         }
     }
 
@@ -751,6 +781,7 @@ mod tests {
             with_findings: with,
             findings,
             blobs_scanned: settled.len() as u64,
+            refs: Some("r1"),
         }
     }
 
@@ -880,6 +911,67 @@ mod tests {
         assert!(opened.warnings[0].contains("rebuilt"));
         let run = opened.store.begin_run("d", "0/1").unwrap();
         assert!(run > 0);
+    }
+
+    #[test]
+    fn a_schema_1_store_upgrades_and_its_repositories_are_scanned_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            // A store as keyhound wrote it before schema 2.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(
+                "INSERT INTO repos (id, name, url) VALUES (1, 'acme/app', 'https://h/acme/app.git');
+                 INSERT INTO repo_blobs VALUES (1, 'd', x'0101010101010101010101010101010101010101', x'');
+                 INSERT INTO findings (repo_id, fingerprint, rule_id, rule_name, provider, severity,
+                    secret_redacted, first_seen, last_seen, status, in_head, suppressed, places)
+                 VALUES (1, 'fa', 'github-token', 'GitHub token', 'github', 'high', 'ghp_*****M0',
+                    '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'present', 1, 0, '[]');
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let mut store = open(&path, Duration::ZERO).unwrap().store;
+        let v: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        // Kept what it had; no refs recorded and no finding kept, so the
+        // next run reads the repository (and then records both).
+        let known = store.known("acme/app", "d").unwrap();
+        assert_eq!(known.settled, HashSet::from([id(1)]));
+        assert_eq!(known.refs, None);
+        let stored = store.findings("acme/app").unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].first_seen, "2026-01-01T00:00:00Z");
+        assert_eq!(stored[0].record.kept, None);
+        let run = store.begin_run("d", "0/1").unwrap();
+        let kept = Record {
+            kept: Some("[]".into()),
+            ..record("fa")
+        };
+        let c = store
+            .commit_repo(run, &result(Scope::Complete, "d", &[], &[], &[kept]))
+            .unwrap();
+        assert!(c.new.is_empty(), "still the same finding");
+        assert_eq!(
+            store.known("acme/app", "d").unwrap().refs.as_deref(),
+            Some("r1")
+        );
+        assert_eq!(
+            store.findings("acme/app").unwrap()[0]
+                .record
+                .kept
+                .as_deref(),
+            Some("[]")
+        );
+        // A failed scan clears the refs: the next run scans.
+        store
+            .commit_repo(run, &result(Scope::Failed("x".into()), "d", &[], &[], &[]))
+            .unwrap();
+        assert_eq!(store.known("acme/app", "d").unwrap().refs, None);
     }
 
     #[test]

@@ -204,9 +204,10 @@ fn stats_view(stats: &Stats, tally: Tally, history: bool) -> StatsView {
 }
 
 /// Serialization of our own views cannot really fail, but a writer can;
-/// either way the caller gets one error type.
+/// either way the caller gets one error type. serde_json hands a writer's
+/// own error back unchanged, so its kind (a closed pipe) survives.
 fn to_io(e: serde_json::Error) -> io::Error {
-    io::Error::other(e)
+    io::Error::from(e)
 }
 
 /// `--format json`: one pretty-printed document.

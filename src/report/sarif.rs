@@ -71,7 +71,7 @@ const fn information_uri() -> &'static str {
 /// Writes the SARIF log for `report`, pretty-printed.
 pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let log = sarif_log(report, options);
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     writeln!(out)
 }
 

@@ -56,6 +56,10 @@ pub struct Totals {
     pub repos_total: usize,
     pub repos_complete: usize,
     pub repos_failed: usize,
+    /// Complete repositories whose refs were those of their last complete
+    /// scan: not opened, findings from the state store.
+    #[serde(default)]
+    pub repos_unchanged: usize,
     /// Blobs scanned in this run: 0 when nothing changed.
     pub blobs_scanned: u64,
     /// Blobs left out as settled by an earlier run (or repository).
@@ -78,6 +82,10 @@ pub struct RepoStats {
     pub url: String,
     /// `complete` or `failed`.
     pub status: String,
+    /// Not opened: refs as at its last complete scan (see
+    /// [`Totals::repos_unchanged`]).
+    #[serde(default)]
+    pub unchanged: bool,
     pub blobs_scanned: u64,
     pub blobs_known: u64,
     pub blobs_rechecked: u64,
@@ -186,6 +194,7 @@ impl OrgReport {
                 name: o.name.clone(),
                 url: o.url.clone(),
                 status: o.scope.as_str().into(),
+                unchanged: o.unchanged,
                 blobs_scanned: o.blobs_scanned,
                 blobs_known: o.blobs_known,
                 blobs_rechecked: o.blobs_rechecked,
@@ -260,6 +269,7 @@ impl OrgReport {
         t.repos_total = t.repos.len();
         t.repos_complete = t.repos.iter().filter(|r| r.status == "complete").count();
         t.repos_failed = t.repos.iter().filter(|r| r.status == "failed").count();
+        t.repos_unchanged = t.repos.iter().filter(|r| r.unchanged).count();
         t.blobs_scanned = t.repos.iter().map(|r| r.blobs_scanned).sum();
         t.blobs_known = t.repos.iter().map(|r| r.blobs_known).sum();
         t.blobs_rechecked = t.repos.iter().map(|r| r.blobs_rechecked).sum();

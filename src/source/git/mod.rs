@@ -32,6 +32,7 @@ mod commit;
 mod head;
 mod odb;
 mod range;
+mod refs;
 mod staged;
 mod tree;
 
