@@ -8,7 +8,8 @@
 //! uses now (a copy of `detect::Keywords`, which is private), `t` Teddy
 //! over the lowercased blob and the keywords' distinct prefixes (`PLEN`
 //! bytes, default 4; Teddy takes at most 128 patterns). Each mode reports
-//! ns per byte and whether its hits equal mode `a`'s.
+//! ns per byte and whether its hits equal mode `a`'s. `KEYWORDS=FILE`
+//! searches the keywords listed in FILE instead of the built-in rules'.
 use std::time::Instant;
 
 use aho_corasick::automaton::{Automaton, StateID};
@@ -50,14 +51,29 @@ fn main() {
     let mut files = Vec::new();
     walk(std::path::Path::new(&dir), &mut files);
     let total: usize = files.iter().map(Vec::len).sum();
-    let set = keyhound::rules::builtin().unwrap();
+    // KEYWORDS=FILE (one keyword a line) searches another keyword set with
+    // the same binary, e.g. an older release's (`rules list --json`), so
+    // two rule sets compare in one run.
+    let listed: Vec<String> = match std::env::var("KEYWORDS") {
+        Ok(path) => std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Err(_) => {
+            let set = keyhound::rules::builtin().unwrap();
+            set.rules()
+                .iter()
+                .flat_map(|r| r.keywords.iter().cloned())
+                .collect()
+        }
+    };
     let mut kws: Vec<Vec<u8>> = Vec::new();
-    for r in set.rules() {
-        for k in &r.keywords {
-            let k = k.to_ascii_lowercase().into_bytes();
-            if !kws.contains(&k) {
-                kws.push(k)
-            }
+    for k in listed {
+        let k = k.to_ascii_lowercase().into_bytes();
+        if !kws.contains(&k) {
+            kws.push(k)
         }
     }
     eprintln!(

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::detect::{Detector, KeywordHits, Match};
 use crate::finding::{fingerprint, Finding, GitOrigin, Location, Origin, Secret};
 use crate::rules::Confidence;
-use crate::source::{self, git, PathNamer, WalkError, WalkOptions};
+use crate::source::{self, git, PathNamer, Piece, WalkError, WalkOptions};
 use crate::stats::{Counters, Stats};
 use crate::suppress;
 
@@ -113,11 +113,8 @@ pub fn run_observed(
     let started = Instant::now();
     let counters = Counters::default();
     let found = Mutex::new(Vec::new());
-    let visit = |blob: &[u8], origin: Origin| {
-        let mut f = findings_in(detector, blob, &origin, min_confidence);
-        if let (Some(observe), false) = (observe, f.is_empty()) {
-            observe(blob, &f);
-        }
+    let visit = |piece: Piece<'_>| {
+        let mut f = piece_findings(detector, &piece, min_confidence, observe);
         if !f.is_empty() {
             // Findings are rare; the lock is off the hot path.
             found
@@ -128,7 +125,16 @@ pub fn run_observed(
     };
     match input {
         Input::Paths(roots) => source::walk(roots, walk, namer, &counters, &visit)?,
-        Input::Stdin => source::stdin::read(walk.max_file_size, &counters, &visit),
+        Input::Stdin => {
+            let options = source::stdin::StdinOptions {
+                limit: walk.max_file_size,
+                chunking: walk.chunking,
+                expand: walk.expand,
+                // Piped input was always scanned whatever its bytes.
+                binary: true,
+            };
+            source::stdin::read(options, &counters, &visit)
+        }
     }
     let mut findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     sort_and_dedup(&mut findings);
@@ -136,6 +142,31 @@ pub fn run_observed(
         findings,
         stats: counters.finish(started.elapsed()),
     })
+}
+
+/// The findings of one piece of an input (a whole small input is one
+/// piece), at input-relative locations.
+fn piece_findings(
+    detector: &Detector,
+    piece: &Piece<'_>,
+    min_confidence: Confidence,
+    observe: Option<Observer<'_>>,
+) -> Vec<Finding> {
+    let blob = piece.bytes;
+    // A streamed piece reports only the secrets it owns; its neighbours
+    // report the rest (source::stream).
+    let mut matches = detector.detect(blob);
+    matches.retain(|m| piece.owned.contains(&m.secret.start));
+    let mut f = findings_of(detector, blob, matches, piece.origin, min_confidence);
+    // The observer reads context by line within the bytes it is shown, so
+    // it sees piece-relative locations; reports get input-relative ones.
+    if let (Some(observe), false) = (observe, f.is_empty()) {
+        observe(blob, &f);
+    }
+    for finding in &mut f {
+        finding.location = piece.at.place(finding.location);
+    }
+    f
 }
 
 /// Sorts for stable output and drops exact repeats (the same file reached
@@ -206,6 +237,8 @@ pub fn run_git_observed(
     // The git source counts scanned blobs itself.
     let visit =
         |id: git::ObjectId, blob: &[u8], lineage: git::Lineage<'_>| blobs.visit(id, blob, lineage);
+    // A blob too large to build in memory, in pieces (as a streamed file).
+    let visit_piece = |id: git::ObjectId, piece: Piece<'_>| blobs.piece(id, piece);
     let visit_plain = |id: git::ObjectId, blob: &[u8]| {
         visit(id, blob, git::Lineage::ALONE);
     };
@@ -214,7 +247,7 @@ pub fn run_git_observed(
         GitScope::Full { branch } => {
             let so_far = || blobs.count();
             crate::progress::with_progress(progress, &counters, &so_far, || {
-                repo.for_each_blob_derived(options, &counters, &visit)
+                repo.for_each_blob_streamed(options, &counters, &visit, &visit_piece)
             })?;
             provenance = attribute_found(repo, &blobs, branch.as_deref(), &counters)?;
         }
@@ -376,6 +409,17 @@ impl<'a> BlobScan<'a> {
             observe,
             derive: delta_hits_enabled(),
             found: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// One piece of a blob streamed because it is too large to build.
+    fn piece(&self, id: git::ObjectId, piece: Piece<'_>) {
+        let f = piece_findings(self.detector, &piece, self.min_confidence, self.observe);
+        if !f.is_empty() {
+            self.found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, f));
         }
     }
 

@@ -27,8 +27,12 @@ pub enum SkipReason {
     WalkError,
     /// A Git LFS pointer: the content lives outside the repository.
     LfsPointer,
-    /// A git object that could not be decoded (corrupt or missing).
+    /// A git object that could not be decoded (corrupt or missing), or an
+    /// archive that cannot be read.
     Corrupt,
+    /// An archive or compressed stream that expands past a limit (total
+    /// size, ratio, nesting depth): a zip bomb, or close enough.
+    ExpansionLimit,
 }
 
 impl SkipReason {
@@ -42,6 +46,7 @@ impl SkipReason {
             SkipReason::WalkError => "walk_error",
             SkipReason::LfsPointer => "lfs_pointer",
             SkipReason::Corrupt => "corrupt",
+            SkipReason::ExpansionLimit => "expansion_limit",
         }
     }
 
@@ -60,12 +65,25 @@ pub struct Skip {
     pub message: String,
 }
 
+/// A large input that was scanned (streamed), with what it cost: users
+/// who used to raise `--max-file-size` see where the time went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LargeInput {
+    pub path: String,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Inputs of at least this many bytes are listed in [`Stats::large`].
+pub const LARGE_INPUT: u64 = 64 * 1024 * 1024;
+
 /// Thread-safe counters the sources update while scanning.
 #[derive(Debug, Default)]
 pub struct Counters {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
     skips: Mutex<Vec<Skip>>,
+    large: Mutex<Vec<LargeInput>>,
 }
 
 impl Counters {
@@ -88,13 +106,33 @@ impl Counters {
             .push(skip);
     }
 
+    /// Records a scanned input of [`LARGE_INPUT`] bytes or more (smaller
+    /// ones are ignored, so callers need not check).
+    pub fn large(&self, path: impl Into<String>, bytes: u64, took: Duration) {
+        if bytes < LARGE_INPUT {
+            return;
+        }
+        let large = LargeInput {
+            path: path.into(),
+            bytes,
+            seconds: took.as_secs_f64(),
+        };
+        self.large
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(large);
+    }
+
     pub fn finish(self, elapsed: Duration) -> Stats {
         let mut skipped = self.skips.into_inner().unwrap_or_else(|e| e.into_inner());
         skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut large = self.large.into_inner().unwrap_or_else(|e| e.into_inner());
+        large.sort_by(|a, b| a.path.cmp(&b.path));
         Stats {
             files_scanned: self.files.into_inner(),
             bytes_scanned: self.bytes.into_inner(),
             skipped,
+            large,
             elapsed,
         }
     }
@@ -106,6 +144,8 @@ pub struct Stats {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: Vec<Skip>,
+    /// Inputs of [`LARGE_INPUT`] bytes or more that were scanned.
+    pub large: Vec<LargeInput>,
     pub elapsed: Duration,
 }
 

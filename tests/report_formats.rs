@@ -173,6 +173,7 @@ fn stats() -> Stats {
                 message: "Permission denied (os error 13)".into(),
             },
         ],
+        large: Vec::new(),
         elapsed: Duration::from_millis(1234),
     }
 }

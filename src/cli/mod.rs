@@ -22,7 +22,7 @@ use crate::report::{self, Format};
 use crate::rules::{self, Confidence, RuleSet};
 use crate::scan::{self, GitScope, Input};
 use crate::source::git;
-use crate::source::{PathNamer, WalkOptions};
+use crate::source::{Chunking, ExpandOptions, PathNamer, WalkOptions};
 use crate::suppress::{
     self, baseline, baseline::Baseline, baseline::BaselineEntry, ignore, ignore::IgnoreList,
 };
@@ -159,9 +159,11 @@ struct GitArgs {
     /// Scan blobs that contain NUL bytes.
     #[arg(long)]
     binary: bool,
-    /// Skip blobs larger than this many bytes (suffixes K, M, G allowed).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Skip blobs larger than this many bytes (suffixes K, M, G allowed;
+    /// default: no limit for blobs stored whole, which are streamed; deltas
+    /// over 64 MiB, which must be built in memory, are skipped).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
@@ -283,9 +285,14 @@ struct ScanArgs {
     /// Do not follow symbolic links.
     #[arg(long)]
     no_follow: bool,
-    /// Skip files larger than this many bytes (suffixes K, M, G allowed).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Do not open archives and compressed files (zip, jar, war, whl, apk,
+    /// tar, gz, bz2, xz, zst); UTF-16 text is still decoded.
+    #[arg(long)]
+    no_archives: bool,
+    /// Skip files larger than this many bytes (suffixes K, M, G allowed;
+    /// default: no limit, since large files are streamed in bounded memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
     /// Worker threads (default: one per CPU).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,

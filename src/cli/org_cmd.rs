@@ -209,6 +209,7 @@ fn scan(args: OrgArgs) -> Result<Exit, Failure> {
         binary: args.binary,
         // The CPUs shared out among the repositories in flight.
         threads: (cpus / jobs).max(1),
+        ..git::HistoryOptions::default()
     };
     let digest = org::digest::scan_digest(&set, &history, confidence);
     let settings = run::Settings {

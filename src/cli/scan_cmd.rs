@@ -48,7 +48,14 @@ pub(super) fn scan_files(args: &ScanArgs) -> Result<Scanned, Failure> {
             .chain(&config.exclude)
             .cloned()
             .collect(),
-        max_file_size: args.max_file_size,
+        max_file_size: args.max_file_size.unwrap_or(u64::MAX),
+        // Pieces overlap by what this detector can look across (its windows
+        // and pairing distances), so a streamed file finds what a whole one would.
+        chunking: Chunking::from_env(detector.context_reach()),
+        expand: ExpandOptions {
+            archives: !args.no_archives,
+            ..ExpandOptions::default()
+        },
         binary: args.binary,
         follow_links: !args.no_follow,
         threads: args.threads,
@@ -104,9 +111,11 @@ pub(super) fn scan_git(args: &GitArgs) -> Result<Scanned, Failure> {
         }
     };
     let options = git::HistoryOptions {
-        max_blob_size: args.max_file_size,
+        max_blob_size: args.max_file_size.unwrap_or(u64::MAX),
+        chunking: Chunking::from_env(detector.context_reach()),
         binary: args.binary,
         threads: args.threads,
+        ..git::HistoryOptions::default()
     };
     let confidence = min_confidence(&args.output, &config);
     let verifying = verify_cmd::ScanVerifier::new(&args.output.verify)?;

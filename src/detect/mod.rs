@@ -223,6 +223,28 @@ impl Detector {
         self.rules.len()
     }
 
+    /// How far from a secret's start the detector can look, in bytes: a
+    /// keyword within a rule's `max_span` of the match, that keyword's
+    /// window (`max_span` plus slack either side of it), and a pairing
+    /// partner `within` bytes away with a window of its own. A streamed
+    /// input holding this much on both sides of a secret sees it exactly
+    /// as a whole-input scan would (see `source::stream`).
+    pub fn context_reach(&self) -> usize {
+        let longest_keyword = self.prefilter.longest;
+        let window = |c: &Compiled| 2 * (c.rule.max_span + WINDOW_SLACK) + longest_keyword;
+        self.rules
+            .iter()
+            .map(|c| {
+                let partner = c
+                    .pair
+                    .and_then(|(p, within, _)| Some(within + window(self.rules.get(p)?)))
+                    .unwrap_or(0);
+                window(c) + partner
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Compiles every rule's regex now, returning the errors (for
     /// `rules check` and tests; scanning compiles lazily).
     pub fn compile_all(&self) -> Vec<(String, String)> {

@@ -119,6 +119,10 @@ struct Document<'a> {
     findings: Vec<FindingView<'a>>,
     stats: StatsView,
     skipped: Vec<SkipView<'a>>,
+    /// Inputs of 64 MiB or more, with their size and scan time (absent
+    /// when there were none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    large: &'a [crate::stats::LargeInput],
     /// Bad lines of the ignore file or the baseline.
     warnings: Vec<WarningView<'a>>,
 }
@@ -221,6 +225,7 @@ pub fn write_json(report: &Report<'_>, options: &Options, out: &mut dyn Write) -
         stats: stats_view(report.stats, Tally::of(report.findings), history),
         findings,
         skipped: report.stats.skipped.iter().map(SkipView::from).collect(),
+        large: &report.stats.large,
         warnings: report
             .warnings
             .iter()

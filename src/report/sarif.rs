@@ -399,6 +399,25 @@ fn suppressions(suppression: Option<&Suppression>) -> Option<Vec<s::Suppression>
 }
 
 fn location(origin: &Origin, loc: &crate::finding::Location) -> s::Location {
+    if let Some((file, _)) = archive_member(origin) {
+        // A member of an archive on disk: the archive is the artifact code
+        // scanning can point at; lines and columns are the member's, so the
+        // member is named as a logical location and no region is claimed.
+        let path = origin.display_path();
+        let physical = s::PhysicalLocation::builder()
+            .artifact_location(artifact_location(file))
+            .build();
+        let logical = s::LogicalLocation::builder()
+            .fully_qualified_name(path)
+            .kind("resource")
+            .build();
+        let text = format!("{path}, line {}, column {}", loc.line, loc.column);
+        return s::Location::builder()
+            .physical_location(physical)
+            .logical_locations(vec![logical])
+            .message(s::Message::builder().text(text).build())
+            .build();
+    }
     let region = s::Region::builder()
         .start_line(to_i64(loc.line))
         .start_column(to_i64(loc.column))
@@ -419,6 +438,15 @@ fn location(origin: &Origin, loc: &crate::finding::Location) -> s::Location {
         .region(region)
         .build();
     s::Location::builder().physical_location(physical).build()
+}
+
+/// `(archive file, member path)` of a finding inside an archive
+/// (`app.jar!/config/application.yml`; see `source::expand`).
+fn archive_member(origin: &Origin) -> Option<(&str, &str)> {
+    match origin {
+        Origin::File { path } => path.split_once("!/"),
+        _ => None,
+    }
 }
 
 /// Lines and columns never approach `i64::MAX`; saturate rather than fail.
@@ -526,8 +554,14 @@ fn notification(skip: &Skip) -> s::Notification {
         skip.reason.as_str(),
         skip.message
     );
+    // A skipped archive member points at the archive on disk; the text
+    // names the member.
+    let on_disk = skip
+        .path
+        .split_once("!/")
+        .map_or(skip.path.as_str(), |(f, _)| f);
     let physical = s::PhysicalLocation::builder()
-        .artifact_location(artifact_location(&skip.path))
+        .artifact_location(artifact_location(on_disk))
         .build();
     s::Notification::builder()
         .level(Value::from(level))

@@ -32,6 +32,7 @@ pub fn write(report: &Report<'_>, options: &Options, out: &mut dyn Write) -> io:
         write_finding(finding, options, &paint, out)?;
     }
     write_skip_warnings(&report.stats.skipped, &paint, out)?;
+    write_large_inputs(&report.stats.large, &paint, out)?;
     if !report.absent.is_empty() {
         writeln!(
             out,
@@ -386,6 +387,32 @@ fn write_skip_warnings(skipped: &[Skip], paint: &Paint, out: &mut dyn Write) -> 
             out,
             "{label} … and {} more skipped files",
             warnings.len() - MAX_SKIP_WARNINGS
+        )?;
+    }
+    Ok(())
+}
+
+/// One line per large input scanned (streamed), so a slow run says why.
+fn write_large_inputs(
+    large: &[crate::stats::LargeInput],
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let label = paint.paint(fg(AnsiColor::Cyan).bold(), "note:");
+    for input in large.iter().take(MAX_SKIP_WARNINGS) {
+        writeln!(
+            out,
+            "{label} scanned large file {} ({}) in {:.2} s",
+            clean(&input.path),
+            human_bytes(input.bytes),
+            input.seconds
+        )?;
+    }
+    if large.len() > MAX_SKIP_WARNINGS {
+        writeln!(
+            out,
+            "{label} … and {} more large files",
+            large.len() - MAX_SKIP_WARNINGS
         )?;
     }
     Ok(())

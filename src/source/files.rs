@@ -1,22 +1,25 @@
 //! Files and directories: a parallel walk with the `ignore` crate.
 //!
-//! Each regular file is read whole (after a size check), tested for
-//! binary content, and handed to the visitor on the walker's own thread, so
+//! Each regular file up to one chunk is read whole, tested for binary
+//! content, and handed to the visitor on the walker's own thread, so
 //! scanning runs in parallel with no queue between walking and matching.
+//! A larger file is streamed in overlapping pieces ([`super::stream`]), so
+//! memory stays at a chunk per thread whatever the file's size.
 //! Anything that cannot be read is recorded as a [`Skip`](crate::stats::Skip)
 //! and the walk goes on.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use super::expand::is_binary;
+use super::expand::{ExpandOptions, Expander};
+use super::stream::Chunking;
+use super::Visit;
+
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
 
-use crate::finding::Origin;
 use crate::stats::{Counters, SkipReason};
-
-/// How much of a file's start is searched for a NUL byte.
-const BINARY_PROBE: usize = 8 * 1024;
 
 /// `keyhound scan` walk settings.
 #[derive(Debug, Clone)]
@@ -27,8 +30,13 @@ pub struct WalkOptions {
     pub hidden: bool,
     /// Gitignore-style globs to leave out (`--exclude`, config `exclude`).
     pub exclude: Vec<String>,
-    /// Files larger than this are skipped (`--max-file-size`).
+    /// Files larger than this are skipped (`--max-file-size`; no limit by
+    /// default, since large files are streamed).
     pub max_file_size: u64,
+    /// How files larger than one chunk are cut into pieces.
+    pub chunking: Chunking,
+    /// Archives, compressed files, UTF-16 (`--no-archives`).
+    pub expand: ExpandOptions,
     /// Scan files with NUL bytes too (`--binary`).
     pub binary: bool,
     /// Follow symbolic links (loops are detected and skipped).
@@ -43,7 +51,9 @@ impl Default for WalkOptions {
             no_ignore: false,
             hidden: false,
             exclude: Vec::new(),
-            max_file_size: 64 * 1024 * 1024,
+            max_file_size: u64::MAX,
+            chunking: Chunking::default(),
+            expand: ExpandOptions::default(),
             binary: false,
             follow_links: true,
             threads: 0,
@@ -100,7 +110,7 @@ pub fn walk(
     options: &WalkOptions,
     namer: &PathNamer,
     counters: &Counters,
-    visit: &(dyn Fn(&[u8], Origin) + Sync),
+    visit: Visit<'_>,
 ) -> Result<(), WalkError> {
     for root in roots {
         if std::fs::symlink_metadata(root).is_err() {
@@ -158,7 +168,7 @@ fn visit_entry(
     options: &WalkOptions,
     namer: &PathNamer,
     counters: &Counters,
-    visit: &(dyn Fn(&[u8], Origin) + Sync),
+    visit: Visit<'_>,
 ) {
     let path = entry.path();
     let name = || namer.name(path);
@@ -199,32 +209,31 @@ fn visit_entry(
         );
         return;
     }
-    let bytes = match read_bounded(path, options.max_file_size) {
-        Ok(b) => b,
-        Err(e) => {
-            counters.skip(name(), SkipReason::Unreadable, e.to_string());
-            return;
-        }
+    let expander = Expander {
+        options: options.expand,
+        chunking: options.chunking,
+        binary: options.binary,
+        counters,
+        visit,
     };
-    if !options.binary && is_binary(&bytes) {
-        counters.skip(name(), SkipReason::Binary, "binary file (NUL byte)");
+    if meta.len() > options.chunking.chunk() as u64 {
+        // Streamed (or, for a zip, read in place): memory stays at a chunk.
+        expander.file(path, name());
         return;
     }
-    counters.scanned(bytes.len());
-    visit(&bytes, Origin::File { path: name() });
+    match read_bounded(path, options.max_file_size) {
+        Ok(bytes) => expander.bytes(&bytes, name(), false),
+        Err(e) => counters.skip(name(), SkipReason::Unreadable, e.to_string()),
+    }
 }
 
 /// Reads at most `limit` bytes (a file may grow between stat and read).
 fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    file.take(limit).read_to_end(&mut bytes)?;
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
     Ok(bytes)
-}
-
-/// NUL in the first 8 KiB, as git and ripgrep decide.
-pub fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
 }
 
 fn record_walk_error(err: &ignore::Error, namer: &PathNamer, counters: &Counters) {
@@ -257,7 +266,7 @@ mod tests {
     fn binary_probe_looks_only_at_the_start() {
         assert!(is_binary(b"abc\0def"));
         assert!(!is_binary(b"plain text"));
-        let mut late = vec![b'a'; BINARY_PROBE];
+        let mut late = vec![b'a'; super::super::expand::BINARY_PROBE];
         late.push(0);
         assert!(!is_binary(&late));
     }

@@ -108,7 +108,14 @@ pub(crate) fn path_matches(matcher: &globset::GlobMatcher, origin: &Origin) -> b
     match origin {
         Origin::Git(g) if !g.paths.is_empty() => g.paths.iter().all(|p| matcher.is_match(p)),
         Origin::Git(_) | Origin::Stdin => false,
-        Origin::File { path } => matcher.is_match(path),
+        // A member of an archive (`app.jar!/x.yml`) is covered by a glob
+        // for the archive too.
+        Origin::File { path } => {
+            matcher.is_match(path)
+                || path
+                    .split_once("!/")
+                    .is_some_and(|(file, _)| matcher.is_match(file))
+        }
     }
 }
 

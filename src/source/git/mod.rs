@@ -42,7 +42,8 @@ pub use attribute::Attribution;
 pub use commit::CommitInfo;
 pub use gix::ObjectId;
 pub use odb::{
-    DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Known, Lineage, NewBlobs,
+    blob_origin, DeltaVisitor, Derivation, HistoryOptions, HistoryStats, Kept, Known, Lineage,
+    NewBlobs, PieceVisitor, IN_MEMORY_LIMIT,
 };
 pub use range::{RangeBlob, RevRange};
 pub use staged::StagedBlob;

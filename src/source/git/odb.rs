@@ -30,6 +30,9 @@ use gix::prelude::{Find, Header};
 use gix::ObjectId;
 
 use super::{describe, GitError, Repo};
+use crate::finding::{GitOrigin, Origin};
+use crate::source::expand::is_binary;
+use crate::source::stream::{self, Chunking, Piece};
 use crate::stats::{Counters, SkipReason};
 
 /// How much of a blob's start is searched for a NUL byte.
@@ -51,20 +54,54 @@ const LFS_MAX_POINTER: usize = 1024;
 pub struct HistoryOptions {
     /// Blobs larger than this are skipped (`--max-file-size`).
     pub max_blob_size: u64,
+    /// Blobs larger than this are not built in memory. One that can be
+    /// inflated front to back (stored whole in a pack, or loose) is
+    /// streamed in pieces instead, when the caller takes pieces
+    /// ([`Repo::for_each_blob_streamed`]); one that must be built (a delta,
+    /// or the base deltas are built on) is skipped as too large.
+    pub in_memory_limit: u64,
+    /// How streamed blobs are cut into pieces.
+    pub chunking: Chunking,
     /// Scan blobs with NUL bytes too (`--binary`).
     pub binary: bool,
     /// Worker threads; 0 picks the number of CPUs.
     pub threads: usize,
 }
 
+/// Blobs up to this size are built in memory (see
+/// [`HistoryOptions::in_memory_limit`]).
+pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
+
 impl Default for HistoryOptions {
     fn default() -> Self {
         HistoryOptions {
-            max_blob_size: 64 * 1024 * 1024,
+            max_blob_size: u64::MAX,
+            in_memory_limit: IN_MEMORY_LIMIT,
+            chunking: Chunking::default(),
             binary: false,
             threads: 0,
         }
     }
+}
+
+/// What a history scan calls with each piece of a streamed blob.
+pub type PieceVisitor<'a> = dyn Fn(ObjectId, Piece<'_>) + Sync + 'a;
+
+/// The origin a blob is reported under until attribution has found its
+/// commit and paths.
+pub fn blob_origin(id: ObjectId) -> Origin {
+    Origin::Git(Box::new(GitOrigin {
+        blob: id.to_string(),
+        commit: None,
+        paths: Vec::new(),
+        author: None,
+        email: None,
+        date: None,
+        summary: None,
+        reachable: false,
+        in_head: None,
+        commits: None,
+    }))
 }
 
 /// What one enumeration saw. Every unique blob ends up in exactly one of
@@ -149,7 +186,22 @@ impl Repo {
         counters: &Counters,
         visit: &DeltaVisitor<'_>,
     ) -> Result<HistoryStats, GitError> {
-        self.enumerate(opts, None, counters, visit)
+        self.enumerate(opts, None, counters, visit, None)
+            .map(|new| new.stats)
+    }
+
+    /// [`Repo::for_each_blob_derived`], with blobs over
+    /// [`HistoryOptions::in_memory_limit`] that can be inflated front to
+    /// back streamed to `pieces` in overlapping pieces
+    /// ([`stream`](crate::source::stream)) instead of skipped.
+    pub fn for_each_blob_streamed(
+        &self,
+        opts: &HistoryOptions,
+        counters: &Counters,
+        visit: &DeltaVisitor<'_>,
+        pieces: &PieceVisitor<'_>,
+    ) -> Result<HistoryStats, GitError> {
+        self.enumerate(opts, None, counters, visit, Some(pieces))
             .map(|new| new.stats)
     }
 
@@ -165,7 +217,7 @@ impl Repo {
         counters: &Counters,
         visit: &DeltaVisitor<'_>,
     ) -> Result<NewBlobs, GitError> {
-        self.enumerate(opts, Some(known), counters, visit)
+        self.enumerate(opts, Some(known), counters, visit, None)
     }
 
     fn enumerate(
@@ -174,6 +226,7 @@ impl Repo {
         known: Option<Known<'_>>,
         counters: &Counters,
         visit: &DeltaVisitor<'_>,
+        pieces: Option<&PieceVisitor<'_>>,
     ) -> Result<NewBlobs, GitError> {
         let repo = self.repo.to_thread_local();
         let store = repo.objects.store_ref();
@@ -193,6 +246,7 @@ impl Repo {
             opts,
             counters,
             visit,
+            pieces,
             seen: &SeenSet::default(),
             tally: &tally,
             known,
@@ -233,6 +287,7 @@ impl Repo {
                 visit(id, data);
                 None
             },
+            pieces: None,
             seen: &SeenSet::default(),
             tally: &tally,
             known: None,
@@ -545,6 +600,9 @@ struct Scanner<'a> {
     opts: &'a HistoryOptions,
     counters: &'a Counters,
     visit: &'a DeltaVisitor<'a>,
+    /// Takes streamed blobs; without it, blobs too large to build are
+    /// skipped.
+    pieces: Option<&'a PieceVisitor<'a>>,
     seen: &'a SeenSet,
     tally: &'a Tally,
     /// Incremental scans: blobs to leave out.
@@ -633,14 +691,97 @@ impl Scanner<'_> {
 
     fn too_large(&self, id: ObjectId, size: u64, local: &mut LocalTally<'_>) {
         local.counts.too_large += 1;
-        self.counters.skip(
-            id.to_string(),
-            SkipReason::TooLarge,
+        let message = if size > self.opts.max_blob_size {
             format!(
                 "blob of {size} bytes is over the size limit of {} bytes",
                 self.opts.max_blob_size
+            )
+        } else {
+            format!(
+                "blob of {size} bytes would have to be built in memory (a delta, or a delta's \
+                 base), over the limit of {} bytes for that",
+                self.opts.in_memory_limit
+            )
+        };
+        self.counters
+            .skip(id.to_string(), SkipReason::TooLarge, message);
+    }
+
+    /// Whether a blob of `size` bytes that can be read front to back is
+    /// streamed: over the in-memory limit, within the size limit, and
+    /// the caller takes pieces.
+    fn streams(&self, size: u64) -> bool {
+        size > self.opts.in_memory_limit && size <= self.opts.max_blob_size && self.pieces.is_some()
+    }
+
+    /// A blob inflated front to back, too large to hold: dropped if seen
+    /// before, else streamed to the piece visitor (binary ones skipped by
+    /// their first piece). A blob whose data ends early or inflates to
+    /// another size than its header's is scanned as far as it goes and
+    /// reported corrupt.
+    fn stream_blob(
+        &self,
+        id: ObjectId,
+        size: u64,
+        reader: &mut dyn std::io::Read,
+        local: &mut LocalTally<'_>,
+    ) {
+        let Some(pieces) = self.pieces else {
+            return self.oversized(id, size, local);
+        };
+        if !self.seen.insert(id) {
+            local.counts.duplicate_blobs += 1;
+            return;
+        }
+        local.counts.blobs += 1;
+        let origin = blob_origin(id);
+        let started = std::time::Instant::now();
+        let mut binary = false;
+        // LFS pointers are under 1 KiB: a streamed blob is never one.
+        let probe = |first: &[u8]| {
+            binary = !self.opts.binary && is_binary(first);
+            !binary
+        };
+        let result = stream::stream(reader, &origin, self.opts.chunking, probe, &mut |p| {
+            pieces(id, p)
+        });
+        match result {
+            Ok(_) if binary => {
+                local.counts.binary += 1;
+                self.counters.skip(
+                    id.to_string(),
+                    SkipReason::Binary,
+                    "binary blob (NUL byte in the first 8 KiB)",
+                );
+            }
+            Ok(done) => {
+                local.counts.scanned += 1;
+                local.counts.bytes += done.bytes;
+                self.counters.scanned(done.bytes as usize);
+                self.counters
+                    .large(id.to_string(), done.bytes, started.elapsed());
+                let damage = match done.error {
+                    Some(e) => Some(format!("cannot be inflated past byte {}: {e}", done.bytes)),
+                    None if done.bytes != size => Some(format!(
+                        "inflates to {} bytes where its header says {size}",
+                        done.bytes
+                    )),
+                    None => None,
+                };
+                if let Some(damage) = damage {
+                    self.corrupt(
+                        id.to_string(),
+                        format!("blob {damage} (scanned as far as it went)"),
+                        local,
+                    );
+                }
+            }
+            Err(e) => self.corrupt(
+                id.to_string(),
+                format!("blob cannot be inflated: {e}"),
+                local,
             ),
-        );
+        }
     }
 
     fn corrupt(&self, what: String, message: String, local: &mut LocalTally<'_>) {
@@ -728,7 +869,10 @@ impl Scanner<'_> {
         if kind != gix::object::Kind::Blob {
             return;
         }
-        if size > self.opts.max_blob_size {
+        if self.streams(size) {
+            return self.stream_loose(store, id, size, local);
+        }
+        if size > self.opts.max_blob_size.min(self.opts.in_memory_limit) {
             self.oversized(id, size, local);
             return;
         }
@@ -743,6 +887,42 @@ impl Scanner<'_> {
                 local,
             ),
         }
+    }
+
+    /// A large loose blob: its file inflated as it is read, past the
+    /// `blob <size>\0` header.
+    fn stream_loose(
+        &self,
+        store: &gix::odb::loose::Store,
+        id: ObjectId,
+        size: u64,
+        local: &mut LocalTally<'_>,
+    ) {
+        let hex = id.to_hex().to_string();
+        let path = store.path().join(&hex[..2]).join(&hex[2..]);
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) => {
+                return self.corrupt(hex, format!("loose object cannot be read: {e}"), local);
+            }
+        };
+        let mut inflate = flate2::read::ZlibDecoder::new(std::io::BufReader::new(file));
+        // The header is a few dozen bytes; read it a byte at a time.
+        let mut header = Vec::new();
+        let mut byte = [0u8; 1];
+        loop {
+            match std::io::Read::read(&mut inflate, &mut byte) {
+                Ok(1) if byte[0] == 0 => break,
+                Ok(1) if header.len() < 64 => header.push(byte[0]),
+                Ok(_) => {
+                    return self.corrupt(hex, "loose object has no valid header".into(), local);
+                }
+                Err(e) => {
+                    return self.corrupt(hex, format!("corrupt loose object: {e}"), local);
+                }
+            }
+        }
+        self.stream_blob(id, size, &mut inflate, local);
     }
 
     /// One blob through the repository's object handle (any pack or loose
@@ -766,7 +946,8 @@ impl Scanner<'_> {
         if header.kind() != gix::object::Kind::Blob {
             return;
         }
-        if header.size() > self.opts.max_blob_size {
+        // Looked-up blobs are built whole (ranges and the index hold few).
+        if header.size() > self.opts.max_blob_size.min(self.opts.in_memory_limit) {
             self.oversized(id, header.size(), local);
             return;
         }

@@ -451,6 +451,9 @@ enum Decoded {
     Content(Vec<u8>),
     /// A blob over the size limit that no delta needs: not decoded.
     TooLarge(u64),
+    /// A whole (non-delta) blob over the in-memory limit that no delta
+    /// needs: to be inflated as it is scanned.
+    Stream,
 }
 
 thread_local! {
@@ -508,6 +511,7 @@ impl Decoder<'_, '_> {
                         .oversized(self.forest.id(entry), size, &mut local);
                     return;
                 }
+                Ok(Decoded::Stream) => return self.stream(entry, &mut local),
                 Err(message) => {
                     self.lose(entry, message, &mut local);
                     return;
@@ -573,7 +577,11 @@ impl Decoder<'_, '_> {
         let node = &forest.nodes[entry as usize];
         let end = forest.offsets[entry as usize + 1];
         self.consumed(end - forest.offsets[entry as usize]);
-        let limit = self.scanner.opts.max_blob_size;
+        let opts = self.scanner.opts;
+        let limit = opts.max_blob_size.min(opts.in_memory_limit);
+        if base.is_none() && leaf && self.scanner.streams(node.size) {
+            return Ok(Decoded::Stream);
+        }
         if base.is_none() && leaf && node.size > limit {
             return Ok(Decoded::TooLarge(node.size));
         }
@@ -589,6 +597,30 @@ impl Decoder<'_, '_> {
             .apply_recording(base, copies)
             .map(Decoded::Content)
             .map_err(|e| forest.message(e))
+    }
+
+    /// A large whole blob, inflated with a streaming zlib decoder
+    /// (libdeflate inflates only whole buffers) straight into the
+    /// scanner's pieces. The pack's pages are released as the compressed
+    /// data is read, as for every other blob.
+    fn stream(&self, entry: u32, local: &mut LocalTally<'_>) {
+        let forest = self.forest;
+        let node = &forest.nodes[entry as usize];
+        let end = forest.offsets[entry as usize + 1];
+        let Some(compressed) = forest.bundle.pack.entry_slice(node.data_offset..end) else {
+            return self.lose(
+                entry,
+                forest.message("its compressed data lies outside the pack"),
+                local,
+            );
+        };
+        let mut reader = flate2::read::ZlibDecoder::new(Releasing {
+            data: compressed,
+            since: 0,
+            pack: &forest.bundle.pack,
+        });
+        self.scanner
+            .stream_blob(forest.id(entry), node.size, &mut reader, local);
     }
 
     fn inflate(&self, node: &Node, end: u64) -> Result<Vec<u8>, &'static str> {
@@ -637,5 +669,28 @@ impl Decoder<'_, '_> {
         if before / RELEASE_EVERY != (before + size) / RELEASE_EVERY {
             release_mapped_pages(&self.forest.bundle.pack);
         }
+    }
+}
+
+/// Reads a large entry's compressed bytes out of the mapped pack, handing
+/// the mapped pages back every [`RELEASE_EVERY`] bytes so a blob of
+/// gigabytes does not stay resident.
+struct Releasing<'p> {
+    data: &'p [u8],
+    since: u64,
+    pack: &'p pack::data::File<pack::MMap>,
+}
+
+impl std::io::Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.since += n as u64;
+        if self.since >= RELEASE_EVERY {
+            self.since = 0;
+            release_mapped_pages(self.pack);
+        }
+        Ok(n)
     }
 }
