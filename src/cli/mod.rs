@@ -2,8 +2,9 @@
 //!
 //! One module per command, each a thin layer over the library:
 //! `scan_cmd` (`scan`, `git`), `baseline_cmd`, `rules_cmd`, `hook_cmd`,
-//! `verify_cmd`, `org_list_cmd` (`org list`); `triage` is the triage they share (allowlists, ignore
-//! file, grouping, baseline). Each command returns an [`Exit`]; `main` maps
+//! `verify_cmd`, `org_cmd`, `org_list_cmd` (`org list` and the forge
+//! flags `org` flattens); `triage` is the triage they share (allowlists,
+//! ignore file, grouping, baseline). Each command returns an [`Exit`]; `main` maps
 //! it to the process exit code. Errors carry their context and are printed
 //! once, here: [`Failure`] pairs an error with its exit code.
 

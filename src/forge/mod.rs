@@ -23,11 +23,12 @@
 //!   listing: a missing organisation must not look like an empty one.
 //! - The [`Budget`] is shared by every API request and, through
 //!   [`Forge::budget`] and [`Budget::acquire_long`], by the clones and
-//!   fetches that follow, so a
-//!   2,000-repository organisation is not hit with 2,000 starts at once.
-//! - Tokens live in [`Token`], whose `Debug` prints nothing of it; errors name the target, the status and the API's message with
-//!   any token scrubbed out. A token reaches git only through
-//!   [`git_auth`]'s environment, never a URL or a file.
+//!   fetches that follow, so a 2,000-repository organisation is not hit
+//!   with 2,000 starts at once.
+//! - Tokens live in [`Token`], whose `Debug` prints nothing of it; errors
+//!   name the target, the status and the API's message with any token
+//!   scrubbed out. A token reaches git only through [`git_auth`]'s
+//!   environment, never a URL or a file.
 
 pub mod git_auth;
 mod github;
