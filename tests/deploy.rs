@@ -199,23 +199,6 @@ fn github_workflow_shards_from_the_matrix_and_always_merges() {
 // ---------------------------------------------------------------------------
 // AWS Batch
 
-/// `aws` against moto_server, with throwaway credentials.
-fn aws(port: u16, args: &[&str], cwd: &Path) -> Value {
-    let out = Command::new("aws")
-        .args(args)
-        .args(["--output", "json"])
-        .current_dir(cwd)
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("aws runs (pip install awscli)");
-    assert!(out.status.success(), "aws {args:?}: {}", text(&out));
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
-
 /// Registers both job definitions and runs `submit.sh` against moto's
 /// Batch: an array job of the asked size, and a merge job that depends on
 /// it and is told its id and the shard count.
@@ -228,7 +211,7 @@ fn aws_batch_definitions_register_and_submit_sh_chains_scan_and_merge() {
         .expect("moto config");
     assert!(config.status().is_success(), "{}", config.status());
     let here = deploy("aws-batch");
-    let role = aws(
+    let role = support::aws_cli(
         port,
         &[
             "iam",
@@ -243,16 +226,17 @@ fn aws_batch_definitions_register_and_submit_sh_chains_scan_and_merge() {
         .as_str()
         .unwrap()
         .to_string();
-    let subnet = aws(port, &["ec2", "describe-subnets"], &here)["Subnets"][0]["SubnetId"]
+    let subnet = support::aws_cli(port, &["ec2", "describe-subnets"], &here)["Subnets"][0]
+        ["SubnetId"]
         .as_str()
         .unwrap()
         .to_string();
-    let group = aws(port, &["ec2", "describe-security-groups"], &here)["SecurityGroups"][0]
-        ["GroupId"]
+    let group = support::aws_cli(port, &["ec2", "describe-security-groups"], &here)
+        ["SecurityGroups"][0]["GroupId"]
         .as_str()
         .unwrap()
         .to_string();
-    aws(
+    support::aws_cli(
         port,
         &[
             "batch",
@@ -270,7 +254,7 @@ fn aws_batch_definitions_register_and_submit_sh_chains_scan_and_merge() {
         ],
         &here,
     );
-    aws(
+    support::aws_cli(
         port,
         &[
             "batch",
@@ -287,7 +271,7 @@ fn aws_batch_definitions_register_and_submit_sh_chains_scan_and_merge() {
         &here,
     );
     for file in ["scan-job-definition.json", "merge-job-definition.json"] {
-        let registered = aws(
+        let registered = support::aws_cli(
             port,
             &[
                 "batch",
@@ -320,7 +304,7 @@ fn aws_batch_definitions_register_and_submit_sh_chains_scan_and_merge() {
     };
     let scan_id = id_after("scan job: ");
     let merge_id = id_after("merge job: ");
-    let jobs = aws(
+    let jobs = support::aws_cli(
         port,
         &["batch", "describe-jobs", "--jobs", &scan_id, &merge_id],
         &here,

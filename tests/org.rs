@@ -649,38 +649,6 @@ fn markdown_and_html_summaries_have_every_section_and_no_secret() {
     }
 }
 
-/// Overwrites the middle of `id`'s compressed data in the mirror's pack.
-fn damage_in_mirror(mirror: &Path, id: &str) {
-    let pack_dir = mirror.join("objects/pack");
-    let idx = std::fs::read_dir(&pack_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
-    let listing = git(mirror, &["verify-pack", "-v", idx.to_str().unwrap()]);
-    let fields: Vec<u64> = listing
-        .lines()
-        .find(|l| l.starts_with(id))
-        .unwrap()
-        .split_whitespace()
-        .skip(3)
-        .take(2)
-        .map(|n| n.parse().unwrap())
-        .collect();
-    let (in_pack, offset) = (fields[0], fields[1]);
-    assert!(in_pack > 20, "entry too small to damage");
-    let pack = idx.with_extension("pack");
-    let mut bytes = std::fs::read(&pack).unwrap();
-    for b in &mut bytes[(offset + 6) as usize..(offset + in_pack - 6) as usize] {
-        *b = 0x55;
-    }
-    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&pack, perms).unwrap();
-    std::fs::write(&pack, bytes).unwrap();
-}
-
 #[test]
 fn a_corrupt_mirror_fails_its_repository_and_fixes_nothing() {
     let org = Org::new();
@@ -703,7 +671,7 @@ fn a_corrupt_mirror_fails_its_repository_and_fixes_nothing() {
                 .starts_with("alpha-")
         })
         .unwrap();
-    damage_in_mirror(&mirror, &blob);
+    support::damage_pack_entry(&mirror, &blob);
     // A new commit: refs unchanged, the mirror would not be opened at all
     // (tests/org_incremental.rs).
     commit_file(&alpha, "NOTES.md", "notes\n", "notes");

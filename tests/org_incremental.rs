@@ -141,39 +141,6 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Overwrites the middle of `id`'s compressed data in the mirror's pack:
-/// any read of that blob fails.
-fn damage(mirror: &Path, id: &str) {
-    let pack_dir = mirror.join("objects/pack");
-    let idx = std::fs::read_dir(&pack_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
-    let listing = git(mirror, &["verify-pack", "-v", idx.to_str().unwrap()]);
-    let fields: Vec<u64> = listing
-        .lines()
-        .find(|l| l.starts_with(id))
-        .unwrap()
-        .split_whitespace()
-        .skip(3)
-        .take(2)
-        .map(|n| n.parse().unwrap())
-        .collect();
-    let (in_pack, offset) = (fields[0], fields[1]);
-    assert!(in_pack > 20, "entry too small to damage");
-    let pack = idx.with_extension("pack");
-    let mut bytes = std::fs::read(&pack).unwrap();
-    for b in &mut bytes[(offset + 6) as usize..(offset + in_pack - 6) as usize] {
-        *b = 0x55;
-    }
-    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&pack, perms).unwrap();
-    std::fs::write(&pack, bytes).unwrap();
-}
-
 #[test]
 fn an_unchanged_night_opens_no_history_and_reports_the_same_findings() {
     let (org, alpha, beta) = Org::new();
@@ -245,7 +212,7 @@ fn an_unchanged_night_opens_no_history_and_reports_the_same_findings() {
     // damaged in the mirror, an unchanged night still completes with the
     // same report (a read would fail the repository).
     let blob = git(&alpha, &["rev-parse", "HEAD:config/app.env"]);
-    damage(&org.mirror("acme_alpha"), &blob);
+    support::damage_pack_entry(&org.mirror("acme_alpha"), &blob);
     let (code, fourth, err) = org.run(&list, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(unchanged(&fourth, "acme/alpha"));

@@ -15,6 +15,11 @@ use serde_json::Value;
 mod support;
 use support::{keyhound, stderr, stdout, Server};
 
+/// The `aws` CLI against moto on `port` (see [`support::aws_cli`]).
+fn aws(port: u16, args: &[&str]) -> Value {
+    support::aws_cli(port, args, Path::new("."))
+}
+
 const TOKEN: &str = "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"; // keyhound:allow
 
 /// A GitHub that revokes what it is sent: `/user` answers 200 for a token
@@ -159,25 +164,6 @@ fn github_refusals_are_failures() {
         "{}",
         stdout(&out)
     );
-}
-
-fn aws(port: u16, args: &[&str]) -> Value {
-    let out = Command::new("aws")
-        .args(args)
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("aws runs (pip install awscli)");
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
 }
 
 /// The key deactivates itself (its policy lets it manage its own keys, as

@@ -9,13 +9,17 @@
 //! Needs `pip install 'moto[server]' awscli` (done by `.ci/run`).
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod support;
 use support::{keyhound, stderr, stdout, Server};
+
+/// The `aws` CLI against moto on `port` (see [`support::aws_cli`]).
+fn aws(port: u16, args: &[&str]) -> Value {
+    support::aws_cli(port, args, Path::new("."))
+}
 
 struct Iam {
     port: u16,
@@ -24,25 +28,6 @@ struct Iam {
     quarantined: (String, String),
     admin: (String, String),
     blind: (String, String),
-}
-
-fn aws(port: u16, args: &[&str]) -> Value {
-    let out = Command::new("aws")
-        .args(args)
-        .args(["--output", "json"])
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("aws runs (pip install awscli)");
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
 }
 
 fn user(port: u16, name: &str, inline: Option<&str>, managed: &[&str]) -> (String, String) {

@@ -441,30 +441,7 @@ impl Store {
                  ORDER BY f.fingerprint",
             )
             .map_err(&err)?;
-        let rows = stmt
-            .query_map(params![name], |r| {
-                Ok(Stored {
-                    record: Record {
-                        fingerprint: r.get(0)?,
-                        rule_id: r.get(1)?,
-                        rule_name: r.get(2)?,
-                        provider: r.get(3)?,
-                        severity: r.get(4)?,
-                        secret_redacted: r.get(5)?,
-                        in_head: r.get(6)?,
-                        suppressed: r.get(7)?,
-                        places: r.get(8)?,
-                        verification: r.get(9)?,
-                        verified_at: r.get(10)?,
-                        kept: r.get(15)?,
-                    },
-                    first_seen: r.get(11)?,
-                    last_seen: r.get(12)?,
-                    status: r.get(13)?,
-                    fixed_at: r.get(14)?,
-                })
-            })
-            .map_err(&err)?;
+        let rows = stmt.query_map(params![name], stored_row).map_err(&err)?;
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
@@ -701,28 +678,7 @@ fn stored_one(
                 (SELECT kept FROM kept k WHERE k.repo_id = ?1 AND k.fingerprint = ?2)
          FROM findings WHERE repo_id = ?1 AND fingerprint = ?2",
         params![repo_id, fp],
-        |r| {
-            Ok(Stored {
-                record: Record {
-                    fingerprint: r.get(0)?,
-                    rule_id: r.get(1)?,
-                    rule_name: r.get(2)?,
-                    provider: r.get(3)?,
-                    severity: r.get(4)?,
-                    secret_redacted: r.get(5)?,
-                    in_head: r.get(6)?,
-                    suppressed: r.get(7)?,
-                    places: r.get(8)?,
-                    verification: r.get(9)?,
-                    verified_at: r.get(10)?,
-                    kept: r.get(15)?,
-                },
-                first_seen: r.get(11)?,
-                last_seen: r.get(12)?,
-                status: r.get(13)?,
-                fixed_at: r.get(14)?,
-            })
-        },
+        stored_row,
     )
     .optional()
 }
@@ -805,6 +761,33 @@ fn try_lock(file: &std::fs::File) -> std::io::Result<bool> {
 #[cfg(not(target_os = "linux"))]
 fn try_lock(_: &std::fs::File) -> std::io::Result<bool> {
     Ok(true)
+}
+
+/// One finding row, in the column order both finding queries select:
+/// fingerprint, rule_id, rule_name, provider, severity, secret_redacted,
+/// in_head, suppressed, places, verification, verified_at, first_seen,
+/// last_seen, status, fixed_at, kept.
+fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
+        record: Record {
+            fingerprint: r.get(0)?,
+            rule_id: r.get(1)?,
+            rule_name: r.get(2)?,
+            provider: r.get(3)?,
+            severity: r.get(4)?,
+            secret_redacted: r.get(5)?,
+            in_head: r.get(6)?,
+            suppressed: r.get(7)?,
+            places: r.get(8)?,
+            verification: r.get(9)?,
+            verified_at: r.get(10)?,
+            kept: r.get(15)?,
+        },
+        first_seen: r.get(11)?,
+        last_seen: r.get(12)?,
+        status: r.get(13)?,
+        fixed_at: r.get(14)?,
+    })
 }
 
 #[cfg(test)]
@@ -935,7 +918,10 @@ mod tests {
         assert!(matches!(err, StateError::Busy { .. }), "{err}");
         assert!(err.to_string().contains("in use by another keyhound run"));
         drop(first);
-        open(&path, Duration::ZERO).expect("free again");
+        // A child another test forks in this process holds a copy of the
+        // lock's descriptor until it execs (close-on-exec), so "free" may
+        // take a moment to show here: wait a little, not zero.
+        open(&path, Duration::from_secs(2)).expect("free again");
     }
 
     #[test]

@@ -329,3 +329,58 @@ pub fn moto_server_with(env: &[(&str, &str)]) -> (u16, MotoGuard) {
     }
     (port, guard)
 }
+
+/// Overwrites the middle of blob `id`'s compressed data in the one pack of
+/// the repository at `git_dir` (a bare mirror): any read of it fails.
+pub fn damage_pack_entry(git_dir: &Path, id: &str) {
+    let pack_dir = git_dir.join("objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let listing = git(git_dir, &["verify-pack", "-v", idx.to_str().unwrap()]);
+    let fields: Vec<u64> = listing
+        .lines()
+        .find(|l| l.starts_with(id))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .take(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let (in_pack, offset) = (fields[0], fields[1]);
+    assert!(in_pack > 20, "entry too small to damage");
+    let pack = idx.with_extension("pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    for b in &mut bytes[(offset + 6) as usize..(offset + in_pack - 6) as usize] {
+        *b = 0x55;
+    }
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+}
+
+/// The `aws` CLI against a moto_server on `port`, with throwaway
+/// credentials; its JSON answer (`Null` for none). Needs `pip install awscli`.
+pub fn aws_cli(port: u16, args: &[&str], cwd: &Path) -> Value {
+    let out = Command::new("aws")
+        .args(args)
+        .args(["--output", "json"])
+        .current_dir(cwd)
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("aws runs (pip install awscli)");
+    assert!(
+        out.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
